@@ -35,14 +35,37 @@ type Candidate struct {
 
 // Objective is the recommendation for one SLI of one service.
 type Objective struct {
-	SLI         SLIKind     `json:"sli"`
-	Tier        string      `json:"tier"`
-	Target      float64     `json:"target"`
-	ThresholdMs float64     `json:"threshold_ms,omitempty"`
-	Percentile  float64     `json:"percentile,omitempty"`
-	WindowDays  int         `json:"window_days"`
-	Candidates  []Candidate `json:"candidates"`
-	FactIDs     []string    `json:"fact_ids"`
+	SLI         SLIKind `json:"sli"`
+	Tier        string  `json:"tier"`
+	Target      float64 `json:"target"`
+	ThresholdMs float64 `json:"threshold_ms,omitempty"`
+	Percentile  float64 `json:"percentile,omitempty"`
+	WindowDays  int     `json:"window_days"`
+	// Bound is what the dependencies allow: for availability the ceiling
+	// (no target above it is feasible), for latency the floor in ms (no
+	// threshold below it is feasible). Zero when unknown.
+	Bound float64 `json:"bound,omitempty"`
+	// Source says which data the objective was derived from, e.g.
+	// "p95 series, 1440 hourly buckets".
+	Source     string      `json:"source,omitempty"`
+	Candidates []Candidate `json:"candidates"`
+	// Current is the committed SLO for this SLI checked against the
+	// engine's numbers, when there is one.
+	Current     *SLOCheck `json:"current,omitempty"`
+	Mitigations []string  `json:"mitigations,omitempty"`
+	FactIDs     []string  `json:"fact_ids"`
+}
+
+// SLOCheck is the verdict on a committed SLO.
+type SLOCheck struct {
+	Target      float64 `json:"target"`
+	ThresholdMs float64 `json:"threshold_ms,omitempty"`
+	Feasible    bool    `json:"feasible"`
+	// Headroom is Bound - Target for availability and Threshold - Bound
+	// for latency; negative when infeasible.
+	Headroom float64  `json:"headroom"`
+	Reason   string   `json:"reason"`
+	FactIDs  []string `json:"fact_ids"`
 }
 
 // Recommendation is the engine's advice for one service, versioned per
@@ -60,6 +83,8 @@ type Recommendation struct {
 	ConfidenceReasons []string    `json:"confidence_reasons"`
 	NeedsReview       bool        `json:"needs_review"`
 	Flags             []string    `json:"flags,omitempty"`
+	// EngineVersion identifies the algorithm that produced the numbers.
+	EngineVersion string `json:"engine_version"`
 }
 
 // Verdict is a developer's answer to a recommendation.

@@ -1,0 +1,15 @@
+// Package schemas holds the JSON Schemas of slorec's documents, embedded so
+// the engine's tests, the guardrails and API clients validate against the
+// same file. It imports nothing but embed.
+package schemas
+
+import _ "embed"
+
+// Recommendation is the JSON Schema (draft 2020-12) of a
+// slorec.Recommendation document.
+//
+//go:embed recommendation.schema.json
+var Recommendation []byte
+
+// RecommendationURL is the $id of the Recommendation schema.
+const RecommendationURL = "urn:slorec:schema:recommendation:v1"
