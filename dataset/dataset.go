@@ -123,13 +123,27 @@ func Load(dir string, opt LoadOptions) (*Dataset, error) {
 	case !fi.IsDir():
 		return nil, slorec.Errorf(slorec.EINVALID, "dataset %s: not a directory", dir)
 	}
+	return load(os.DirFS(dir), dir, now)
+}
 
+// LoadFS reads and validates a dataset held at the root of fsys (an
+// embedded example, say); name labels it in errors. It returns the errors
+// Load does.
+func LoadFS(fsys fs.FS, name string, opt LoadOptions) (*Dataset, error) {
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return load(fsys, name, now)
+}
+
+func load(fsys fs.FS, dir string, now time.Time) (*Dataset, error) {
 	c := &collector{}
 	d := &Dataset{Dir: dir}
 
 	// topology.json
 	var nodes map[string]bool // nil when the topology is unreadable
-	data, err := readFile(dir, TopologyFile, true, c)
+	data, err := readFile(fsys, TopologyFile, true, c)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +155,7 @@ func Load(dir string, opt LoadOptions) (*Dataset, error) {
 	}
 
 	// metrics.csv
-	f, err := os.Open(filepath.Join(dir, MetricsFile))
+	f, err := fsys.Open(MetricsFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		c.add(Problem{File: MetricsFile, Message: "file is missing"})
@@ -160,7 +174,7 @@ func Load(dir string, opt LoadOptions) (*Dataset, error) {
 	}
 
 	// slos.json, incidents.json, truth.json: optional.
-	if data, err := readFile(dir, SLOsFile, false, c); err != nil {
+	if data, err := readFile(fsys, SLOsFile, false, c); err != nil {
 		return nil, err
 	} else if data != nil {
 		var v slosDoc
@@ -170,7 +184,7 @@ func Load(dir string, opt LoadOptions) (*Dataset, error) {
 			d.SLOs = v.SLOs
 		}
 	}
-	if data, err := readFile(dir, IncidentsFile, false, c); err != nil {
+	if data, err := readFile(fsys, IncidentsFile, false, c); err != nil {
 		return nil, err
 	} else if data != nil {
 		var v incidentsDoc
@@ -180,7 +194,7 @@ func Load(dir string, opt LoadOptions) (*Dataset, error) {
 			d.Incidents = v.Incidents
 		}
 	}
-	if data, err := readFile(dir, TruthFile, false, c); err != nil {
+	if data, err := readFile(fsys, TruthFile, false, c); err != nil {
 		return nil, err
 	} else if data != nil {
 		var t Truth
@@ -207,8 +221,8 @@ type incidentsDoc struct {
 
 // readFile reads one dataset file. A missing required file is a problem; a
 // missing optional one returns nil data.
-func readFile(dir, name string, required bool, c *collector) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(dir, name))
+func readFile(fsys fs.FS, name string, required bool, c *collector) ([]byte, error) {
+	data, err := fs.ReadFile(fsys, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		if required {
 			c.add(Problem{File: name, Message: "file is missing"})

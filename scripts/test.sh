@@ -34,10 +34,12 @@ pass=$(grep -c -- '--- PASS' "$log" || true)
 skip=$(grep -c -- '--- SKIP' "$log" || true)
 fail=$(grep -c -- '--- FAIL' "$log" || true)
 # go test prints each package's -v output as one block ending in its
-# ok/FAIL line; count the passes in the Postgres-backed packages' blocks.
+# ok/FAIL line. Count the passes that used PostgreSQL: every test of the
+# Postgres adapter and, elsewhere, tests named Test...Postgres....
 pgpass=$(awk '
-	/^(ok|FAIL|\?) / { if ($2 ~ /\/(store\/postgres|retrieval)$/) total += n; n = 0; next }
+	/^(ok|FAIL|\?) / { total += ($2 ~ /\/store\/postgres$/) ? n : m; n = 0; m = 0; next }
 	/--- PASS/ { n++ }
+	/--- PASS: Test[A-Za-z0-9_]*Postgres/ { m++ }
 	END { print total + 0 }' "$log")
 echo "test.sh: $pass passed, $skip skipped, $fail failed; $pgpass of the passes ran against PostgreSQL"
 if [ "$status" -ne 0 ]; then

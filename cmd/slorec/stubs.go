@@ -26,5 +26,4 @@ var (
 var (
 	runDemo      = notYet("demo", "the engine demo (engine issue)")
 	runRecommend = notYet("recommend", "the recommendation engine (engine issue)")
-	runIngest    = notYet("ingest", "dataset ingestion (engine issue)")
 )
