@@ -41,6 +41,11 @@ pgpass=$(awk '
 	/--- PASS/ { n++ }
 	/--- PASS: Test[A-Za-z0-9_]*Postgres/ { m++ }
 	END { print total + 0 }' "$log")
+# Name the Postgres-backed tests that ran, so the log shows them executed.
+awk '
+	/^(ok|FAIL|\?) / { if ($2 ~ /\/store\/postgres$/) for (i = 0; i < n; i++) print "PG " buf[i]; n = 0; next }
+	/--- PASS: Test[A-Za-z0-9_]*Postgres/ { print "PG " $0; next }
+	/^--- PASS/ { buf[n++] = $0 }' "$log"
 echo "test.sh: $pass passed, $skip skipped, $fail failed; $pgpass of the passes ran against PostgreSQL"
 if [ "$status" -ne 0 ]; then
 	echo "test.sh: go test failed; full output follows" >&2

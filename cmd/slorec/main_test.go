@@ -75,3 +75,11 @@ func TestConfigMasksSecrets(t *testing.T) {
 	require.Equal(t, "127.0.0.1:8080", cfg.Addr, "defaults need no server")
 	require.Equal(t, "none", cfg.LLMProvider)
 }
+
+func TestDemoRunsOnTheEmbeddedExample(t *testing.T) {
+	code, stdout, stderr := invoke(t, nil, "demo")
+	require.Equal(t, 0, code, stderr)
+	for _, id := range []string{"api-gateway", "checkout-service", "external-payment-api"} {
+		require.Contains(t, stdout, id)
+	}
+}

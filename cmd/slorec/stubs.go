@@ -24,6 +24,5 @@ var (
 )
 
 var (
-	runDemo      = notYet("demo", "the engine demo (engine issue)")
 	runRecommend = notYet("recommend", "the recommendation engine (engine issue)")
 )
