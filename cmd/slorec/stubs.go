@@ -22,7 +22,3 @@ var (
 	runCorpus = notYet("corpus", "the knowledge corpus (retrieval issue)")
 	runEval   = notYet("eval", "the offline evaluation harness (eval issue)")
 )
-
-var (
-	runRecommend = notYet("recommend", "the recommendation engine (engine issue)")
-)
