@@ -45,9 +45,9 @@ const sigmaDefault = 0.5
 
 // dist is a bucket's latency distribution, known at a few quantiles.
 type dist struct {
-	lx  [3]float64 // log latency of the known points, ascending
-	p   [3]float64 // their probabilities
-	n   int
+	lx [3]float64 // log latency of the known points, ascending
+	p  [3]float64 // their probabilities
+	n  int
 	// mu and sig are the lognormal through the outermost points, which
 	// gives the tails; it passes through those points, so the tails join
 	// the interpolated middle continuously.
