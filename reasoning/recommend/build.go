@@ -31,7 +31,11 @@ func (f *factList) add(value float64, unit, source, format string, args ...any) 
 	} else {
 		value = math.Round(value*100) / 100
 	}
-	f.list = append(f.list, slorec.Fact{ID: id, Statement: fmt.Sprintf(format, args...), Value: value, Unit: unit, Source: source})
+	st := fmt.Sprintf(format, args...)
+	if len(st) > 400 { // the schema's limit; statements name ids, which can be long
+		st = st[:396] + " ..."
+	}
+	f.list = append(f.list, slorec.Fact{ID: id, Statement: st, Value: value, Unit: unit, Source: source})
 	return id
 }
 
@@ -308,7 +312,7 @@ func latencyObjective(a *Analysis, opt Options, f *factList, flags map[string]bo
 	}
 	if a.Path != nil {
 		ids = append(ids, f.add(a.Path.BoundMs, "ms", srcEngine,
-			"conservative p99 bound for requests entering %s, sum of self p99s along %s: %s", id, strings.Join(a.Path.Path, " -> "), ms(a.Path.BoundMs)))
+			"conservative p99 bound for requests entering %s, sum of self p99s along %s: %s", id, pathText(a.Path.Path), ms(a.Path.BoundMs)))
 		if e := pctOf(a.Path.Estimate, p); e > 0 {
 			ids = append(ids, f.add(e, "ms", srcEngine, "Monte Carlo p%s estimate for requests entering %s (%d samples): %s", num(p), id, a.Path.Samples, ms(e)))
 		}
@@ -415,3 +419,11 @@ func ratioText(r float64) string { return strconv.FormatFloat(r, 'f', -1, 64) }
 func num(v float64) string       { return strconv.FormatFloat(v, 'f', -1, 64) }
 func round6(v float64) float64   { return math.Round(v*1e6) / 1e6 }
 func round2(v float64) float64   { return math.Round(v*100) / 100 }
+
+// pathText names a path, eliding the middle of a long one.
+func pathText(p []string) string {
+	if len(p) > 6 {
+		return fmt.Sprintf("%s -> (%d more) -> %s", strings.Join(p[:3], " -> "), len(p)-5, strings.Join(p[len(p)-2:], " -> "))
+	}
+	return strings.Join(p, " -> ")
+}

@@ -17,6 +17,7 @@ import (
 // order given). It runs in the statistics workers.
 func selfHash(opt Options, svc slorec.Service, slos map[slorec.SLIKind]slorec.SLO, buckets []slorec.MetricBucket) [32]byte {
 	h := sha256.New()
+	opt.Workers = 0 // how many goroutines ran changes nothing
 	head, _ := json.Marshal(struct {
 		Engine string
 		Opt    Options

@@ -334,12 +334,13 @@ func promise(comp depgraph.Composition, targets map[string]float64) float64 {
 // heldTo is the availability a service's dependents may be held to once
 // the recommendations are adopted: its recommended target, except for an
 // external dependency, which no SLO of ours binds: it is held to what it
-// delivers, capped by its published SLA.
+// delivers (its bound: the ceiling, lowered by its own dependencies'
+// promises), capped by its published SLA.
 func heldTo(a *Analysis) float64 {
 	if a.Service.Kind != slorec.KindExternal {
 		return a.Target
 	}
-	e := a.Composition.Effective
+	e := a.Bound
 	if sla := a.Service.PublishedSLA; sla > 0 {
 		e = min(e, sla)
 	}
@@ -418,7 +419,8 @@ func fleetSummary(g *depgraph.Graph, res *Result, targets map[string]float64, in
 				f.Infeasible = append(f.Infeasible, rec.Service+":"+string(o.SLI))
 			}
 		}
-		if t := targets[rec.Service]; t > after[rec.Service].Ceiling+1e-12 {
+		ceiling := after[rec.Service].Ceiling + 1e-12
+		if res.Analyses[rec.Service].Target > ceiling || targets[rec.Service] > ceiling {
 			f.Inconsistent = append(f.Inconsistent, rec.Service)
 		}
 	}
@@ -426,10 +428,14 @@ func fleetSummary(g *depgraph.Graph, res *Result, targets map[string]float64, in
 }
 
 // snapDown snaps v down the ladder; below the lowest rung it keeps three
-// decimals, rounded down, so the result never exceeds v.
+// decimals (six for tiny values), rounded down, so the result never
+// exceeds v, and stays a positive ratio.
 func snapDown(v float64) (float64, bool) {
 	if t, ok := stats.SnapDown(v, stats.DefaultLadder); ok {
 		return t, true
 	}
-	return math.Floor(v*1000) / 1000, false
+	if t := math.Floor(v*1000) / 1000; t > 0 {
+		return t, false
+	}
+	return max(math.Floor(v*1e6)/1e6, 1e-6), false
 }
