@@ -4,61 +4,129 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"sort"
+	"io"
 	"strings"
-	"text/tabwriter"
-	"time"
 
-	"github.com/slorec/slorec/dataset"
-	"github.com/slorec/slorec/examples"
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/reasoning/depgraph"
+	"github.com/slorec/slorec/reasoning/recommend"
 )
 
-// runDemo loads the embedded e-commerce example and prints, per service,
-// what the last 30 days of its metrics show.
-func runDemo(_ context.Context, e *env, args []string) error {
+// runDemo runs the engine on the embedded e-commerce example and answers
+// the brief's two questions with the engine's numbers: how
+// checkout-service's recommendation accounts for external-payment-api, and
+// what cascades to api-gateway; then it asks two what-ifs.
+func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	if err := parseFlags(fs, args, e.stderr, true); err != nil {
+	if err := parseFlags(fs, args, e.stderr, false); err != nil {
 		return err
 	}
-	d, err := dataset.LoadFS(examples.Ecommerce(), "examples/ecommerce", dataset.LoadOptions{})
+	d, name, err := loadDataset("")
 	if err != nil {
 		return fmt.Errorf("load embedded example: %w", err)
 	}
-	byService := d.MetricsByService()
-	var end time.Time
-	for _, b := range d.Metrics {
-		if b.Start.After(end) {
-			end = b.Start
-		}
+	in := engineInput(d)
+	res, err := recommend.Recommend(ctx, in, recommend.Options{Seed: 1})
+	if err != nil {
+		return err
 	}
-	from := end.Add(-30 * 24 * time.Hour)
+	w := e.stdout
+	fmt.Fprintf(w, "slorec demo on %s: %d services, %d hourly buckets\n\n", name, len(d.Graph.Services), len(d.Metrics))
+	fmt.Fprintln(w, "== Recommendations (availability over 30 days; latency as p95 thresholds)")
+	printTable(w, res)
 
-	fmt.Fprintf(e.stdout, "e-commerce example: %d services, %d metric buckets, last 30 days to %s\n\n",
-		len(d.Graph.Services), len(d.Metrics), end.Format(time.DateOnly))
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tKIND\tTIER\tAVAILABILITY\tWORST HOURLY P99\tDEPENDS ON")
-	services := append(d.Graph.Services[:0:0], d.Graph.Services...)
-	sort.Slice(services, func(i, j int) bool { return services[i].ID < services[j].ID })
-	for _, s := range services {
-		var req, errs int64
-		var p99 float64
-		for _, b := range byService[s.ID] {
-			if b.Start.Before(from) {
+	a := res.Analyses
+	ext, pay, co, gw := a["external-payment-api"], a["payment-service"], a["checkout-service"], a["api-gateway"]
+	if ext == nil || pay == nil || co == nil || gw == nil {
+		return fmt.Errorf("the embedded example lacks a service the demo explains")
+	}
+
+	fmt.Fprintln(w, "\n== Q1. How does checkout-service's recommendation account for external-payment-api?")
+	fmt.Fprintf(w, "external-payment-api delivers %s over %.0f days", pctText(ext.Availability.Observed), ext.Availability.Quality.HistoryDays)
+	if sla := ext.Service.PublishedSLA; sla > 0 {
+		fmt.Fprintf(w, " against a published SLA of %s", pctText(sla))
+	}
+	fmt.Fprintln(w, "; no SLO of ours binds it, so dependents count on what it delivers.")
+	explainComposition(w, pay)
+	explainComposition(w, co)
+	explainObjective(w, res, "checkout-service")
+
+	fmt.Fprintln(w, "\n== Q2. What cascades to api-gateway?")
+	explainComposition(w, gw)
+	explainObjective(w, res, "api-gateway")
+
+	fmt.Fprintln(w, "\n== What if? (slorec impact)")
+	for _, ch := range []recommend.Change{
+		{Service: "payment-service", Target: 0.99},
+		{Service: "checkout-service", Target: 0.99},
+	} {
+		rep, err := recommend.Impact(in, []recommend.Change{ch})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\n$ slorec impact --set %s\n", ch)
+		printImpact(e, rep)
+	}
+	fmt.Fprintln(w, "\nEvery number above is a numbered fact in `slorec recommend --service ID`.")
+	return nil
+}
+
+// explainComposition says how a service's ceiling is built.
+func explainComposition(w io.Writer, a *recommend.Analysis) {
+	c := a.Composition
+	fmt.Fprintf(w, "%s: observed %s, intrinsic %s (%s)", a.Service.ID, pctText(a.Availability.Observed), pctText(c.Intrinsic), c.IntrinsicSource)
+	var parts []string
+	for _, ct := range c.Contributions {
+		parts = append(parts, fmt.Sprintf("%s %s at call ratio %s -> factor %s", ct.Target, pctText(ct.Availability), num(ct.CallRatio), fmtRatio(ct.Factor)))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "; hard dependencies: %s", strings.Join(parts, "; "))
+	}
+	var excl []string
+	for _, ct := range c.Excluded {
+		excl = append(excl, fmt.Sprintf("%s (%s)", ct.Target, ct.Reason))
+	}
+	if len(excl) > 0 {
+		fmt.Fprintf(w, "; not capping: %s", strings.Join(excl, ", "))
+	}
+	fmt.Fprintf(w, ".\n  ceiling %s", pctText(c.Ceiling))
+	if c.Binding != nil {
+		fmt.Fprintf(w, ", tightest dependency %s", c.Binding.Target)
+	}
+	if a.Promise < c.Ceiling-1e-12 {
+		fmt.Fprintf(w, "; with dependencies held to their recommended SLOs %s", pctText(a.Promise))
+	}
+	fmt.Fprintf(w, "; recommended %s.\n", pctText(a.Target))
+	if c.Has(depgraph.FlagCommittedAboveCeiling) {
+		fmt.Fprintln(w, "  its committed SLO is above that ceiling.")
+	}
+}
+
+// explainObjective prints a recommendation's current-SLO verdicts and
+// mitigations.
+func explainObjective(w io.Writer, res *recommend.Result, id string) {
+	for _, r := range res.Recommendations {
+		if r.Service != id {
+			continue
+		}
+		for _, o := range r.Objectives {
+			if o.Current == nil {
 				continue
 			}
-			req += b.Requests
-			errs += b.Errors
-			p99 = max(p99, b.LatencyP99Ms)
+			what := "availability " + pctText(o.Current.Target)
+			if o.SLI == slorec.Latency {
+				what = fmt.Sprintf("latency %s under %s", pctText(o.Current.Target), msText(o.Current.ThresholdMs))
+			}
+			fmt.Fprintf(w, "  current %s SLO: %s\n", what, o.Current.Reason)
+			for i, m := range o.Mitigations {
+				if i == 4 {
+					fmt.Fprintf(w, "    (%d more in `slorec recommend --service %s`)\n", len(o.Mitigations)-4, id)
+					break
+				}
+				fmt.Fprintf(w, "    * %s\n", m)
+			}
 		}
-		avail := "-"
-		if req > 0 {
-			avail = fmt.Sprintf("%.3f%%", 100*float64(req-errs)/float64(req))
-		}
-		deps := make([]string, len(s.Deps))
-		for i, dep := range s.Deps {
-			deps[i] = dep.Target
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f ms\t%s\n", s.ID, s.Kind, s.Tier, avail, p99, strings.Join(deps, ", "))
 	}
-	return tw.Flush()
 }
+
+func fmtRatio(v float64) string { return fmt.Sprintf("%.6f", v) }

@@ -26,3 +26,20 @@ func BenchmarkRecommendFleet(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecommendFleetNoPaths is the same without critical paths, to
+// separate their cost.
+func BenchmarkRecommendFleetNoPaths(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		services, metrics := randomFleet(n, 30, 1)
+		in := recommend.Input{Services: services, Metrics: metrics}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := recommend.Recommend(context.Background(), in, recommend.Options{Paths: recommend.PathsNone}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

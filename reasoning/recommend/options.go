@@ -41,8 +41,11 @@ type Options struct {
 	// Paths selects the services that get a critical-path analysis; zero
 	// means PathsEntries. A run for one service always analyses its path.
 	Paths PathMode
-	// MCSamples is the number of Monte Carlo samples per critical path;
-	// zero means the depgraph default.
+	// MCSamples is the number of Monte Carlo samples per critical path.
+	// Zero means the depgraph default for a single service and no
+	// simulation (the conservative bound only) for a fleet run, where an
+	// entry point of a large graph can reach thousands of services and
+	// its simulation would dominate the run; set it to simulate anyway.
 	MCSamples int
 	// Workers bounds the goroutines computing statistics; zero means
 	// GOMAXPROCS.

@@ -167,7 +167,11 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		a.Bound = min(a.Composition.Ceiling, a.Promise)
 		a.FloorMs, a.FloorDep = latencyFloor(g, id, latencyPercentile(a), observed)
 		if wantPath(opt.Paths, only, id, a.FanIn) {
-			p, err := g.CriticalPath(id, self, depgraph.MCOptions{Samples: opt.MCSamples, Seed: opt.Seed})
+			samples := opt.MCSamples
+			if only == "" && samples == 0 {
+				samples = -1 // fleet runs: the bound only, see Options.MCSamples
+			}
+			p, err := g.CriticalPath(id, self, depgraph.MCOptions{Samples: samples, Seed: opt.Seed})
 			if err == nil {
 				a.Path = &p
 			}
