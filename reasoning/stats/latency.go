@@ -163,26 +163,17 @@ func FractionBelow(b slorec.MetricBucket, t float64) (float64, bool) {
 // buckets with latency data (each bucket counts once when none has
 // requests); false when no bucket has latency data.
 func Attainment(buckets []slorec.MetricBucket, thresholdMs float64) (float64, bool) {
-	var num, den float64
-	var unweighted, n float64
+	dists := make([]dist, len(buckets))
+	ok := make([]bool, len(buckets))
+	has := false
 	for i := range buckets {
-		f, ok := FractionBelow(buckets[i], thresholdMs)
-		if !ok {
-			continue
-		}
-		w := float64(buckets[i].Requests)
-		num += w * f
-		den += w
-		unweighted += f
-		n++
+		dists[i], ok[i] = newDist(&buckets[i])
+		has = has || ok[i]
 	}
-	switch {
-	case n == 0:
+	if !has {
 		return 0, false
-	case den == 0:
-		return unweighted / n, true
 	}
-	return num / den, true
+	return attainment(buckets, dists, ok, thresholdMs), true
 }
 
 // Grid of thresholds searched: geometric, at most gridPoints points, no
@@ -337,7 +328,10 @@ func latency(s *series, opt Options) LatencyResult {
 
 // attainment is Attainment over prepared distributions.
 func attainment(buckets []slorec.MetricBucket, dists []dist, ok []bool, thr float64) float64 {
-	lt := math.Log(thr)
+	lt := math.Inf(-1)
+	if thr > 0 {
+		lt = math.Log(thr)
+	}
 	var num, den, unweighted, n float64
 	for i := range buckets {
 		if !ok[i] {
