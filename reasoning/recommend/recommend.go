@@ -145,6 +145,8 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		self = g.SelfLatencies(observed)
 	}
 
+	paths := criticalPaths(g, ids, self, only, opt)
+
 	// Recommendations in dependency order, so each dependency's target is
 	// known when its dependents need it for their promise.
 	cycleOf := make(map[string][]string)
@@ -166,16 +168,7 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		a.Promise = promise(a.Composition, targets)
 		a.Bound = min(a.Composition.Ceiling, a.Promise)
 		a.FloorMs, a.FloorDep = latencyFloor(g, id, latencyPercentile(a), observed)
-		if wantPath(opt.Paths, only, id, a.FanIn) {
-			samples := opt.MCSamples
-			if only == "" && samples == 0 {
-				samples = -1 // fleet runs: the bound only, see Options.MCSamples
-			}
-			p, err := g.CriticalPath(id, self, depgraph.MCOptions{Samples: samples, Seed: opt.Seed})
-			if err == nil {
-				a.Path = &p
-			}
-		}
+		a.Path = paths[id]
 		a.Confidence = confidence(a, cycleOf[id])
 		rec := build(a, opt)
 		rec.InputHash = hashes[id]
@@ -192,6 +185,47 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		res.Recommendations = res.Recommendations[i : i+1]
 	}
 	return res, nil
+}
+
+// criticalPaths analyses the paths of the services opt asks for,
+// concurrently: each walk reads only the immutable graph and self.
+func criticalPaths(g *depgraph.Graph, ids []string, self map[string]depgraph.Percentiles, only string, opt Options) map[string]*depgraph.PathResult {
+	var want []string
+	for _, id := range ids {
+		if !g.IsMissing(id) && wantPath(opt.Paths, only, id, g.FanIn(id)) {
+			want = append(want, id)
+		}
+	}
+	samples := opt.MCSamples
+	if only == "" && samples == 0 {
+		samples = -1 // fleet runs: the bound only, see Options.MCSamples
+	}
+	results := make([]*depgraph.PathResult, len(want))
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range max(1, min(workers, len(want))) {
+		wg.Go(func() {
+			for i := range next {
+				if p, err := g.CriticalPath(want[i], self, depgraph.MCOptions{Samples: samples, Seed: opt.Seed}); err == nil {
+					results[i] = &p
+				}
+			}
+		})
+	}
+	for i := range want {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	out := make(map[string]*depgraph.PathResult, len(want))
+	for i, id := range want {
+		out[id] = results[i]
+	}
+	return out
 }
 
 func wantPath(mode PathMode, only, id string, fanIn int) bool {

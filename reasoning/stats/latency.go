@@ -315,12 +315,17 @@ func latency(s *series, opt Options) LatencyResult {
 	res.Windows = len(tw)
 	// upperQuantile grows with coverage and SnapUpMs is monotone, so the
 	// conservative threshold is the largest.
-	for _, t := range Tiers {
+	for i, t := range Tiers {
 		raw := upperQuantile(tw, t.Coverage())
 		thr := SnapUpMs(raw * opt.Headroom)
 		c := LatencyCandidate{Tier: t, RawMs: raw, ThresholdMs: thr}
-		c.Attainment = attainment(s.buckets, dists, ok, thr)
-		c.BreachProbability = breachShare(s, dists, ok, w, step, thr, target)
+		if i > 0 && res.Candidates[i-1].ThresholdMs == thr { // tiers often snap to one value
+			prev := res.Candidates[i-1]
+			c.Attainment, c.BreachProbability = prev.Attainment, prev.BreachProbability
+		} else {
+			c.Attainment = attainment(s.buckets, dists, ok, thr)
+			c.BreachProbability = breachShare(s, dists, ok, w, step, thr, target)
+		}
 		res.Candidates = append(res.Candidates, c)
 	}
 	return res
