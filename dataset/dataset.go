@@ -1,6 +1,6 @@
 // Package dataset reads and writes the eval dataset format of DESIGN.md
 // section 7: a directory holding topology.json, metrics.csv and, optionally,
-// slos.json, incidents.json and truth.json.
+// slos.json, incidents.json, truth.json and platform.json.
 //
 // Load validates everything and reports every problem (up to MaxProblems)
 // with its file, line and field, so a person can fix a hand-made dataset in
@@ -34,6 +34,7 @@ const (
 	SLOsFile      = "slos.json"
 	IncidentsFile = "incidents.json"
 	TruthFile     = "truth.json"
+	PlatformFile  = "platform.json"
 )
 
 // Dataset is one dataset directory in memory.
@@ -50,6 +51,9 @@ type Dataset struct {
 	Incidents []slorec.Incident
 	// Truth is the ground truth of a synthetic dataset; nil for real data.
 	Truth *Truth
+	// Platform is the operational data of platform.json (cost, change
+	// failure rate, governance, teams); nil when the file is absent.
+	Platform *Platform
 	// MissingNodes are dependency targets topology.json does not declare,
 	// sorted. Load fills it; Write ignores it.
 	MissingNodes []string
@@ -173,7 +177,7 @@ func load(fsys fs.FS, dir string, now time.Time) (*Dataset, error) {
 		}
 	}
 
-	// slos.json, incidents.json, truth.json: optional.
+	// slos.json, incidents.json, truth.json, platform.json: optional.
 	if data, err := readFile(fsys, SLOsFile, false, c); err != nil {
 		return nil, err
 	} else if data != nil {
@@ -202,6 +206,16 @@ func load(fsys fs.FS, dir string, now time.Time) (*Dataset, error) {
 		if doc.decode(&t) {
 			checkTruth(&t, nodes, doc.add)
 			d.Truth = &t
+		}
+	}
+	if data, err := readFile(fsys, PlatformFile, false, c); err != nil {
+		return nil, err
+	} else if data != nil {
+		var pl Platform
+		doc := newJDoc(PlatformFile, data, c)
+		if doc.decode(&pl) {
+			checkPlatform(&pl, nodes, doc.add)
+			d.Platform = &pl
 		}
 	}
 
@@ -271,6 +285,9 @@ func (d *Dataset) Validate(now time.Time) error {
 	if d.Truth != nil {
 		checkTruth(d.Truth, nodes, memReport(c, TruthFile))
 	}
+	if d.Platform != nil {
+		checkPlatform(d.Platform, nodes, memReport(c, PlatformFile))
+	}
 	return c.err(d.Dir)
 }
 
@@ -317,6 +334,7 @@ func Write(dir string, d *Dataset) error {
 		{SLOsFile, len(d.SLOs) > 0, slosDoc{SLOs: d.SLOs}},
 		{IncidentsFile, len(d.Incidents) > 0, incidentsDoc{Incidents: d.Incidents}},
 		{TruthFile, d.Truth != nil, d.Truth},
+		{PlatformFile, d.Platform != nil, d.Platform},
 	}
 	for _, o := range optional {
 		if !o.has {

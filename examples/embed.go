@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed ecommerce/topology.json ecommerce/metrics.csv ecommerce/slos.json ecommerce/incidents.json ecommerce/truth.json
+//go:embed ecommerce/topology.json ecommerce/metrics.csv ecommerce/slos.json ecommerce/incidents.json ecommerce/truth.json ecommerce/platform.json
 var files embed.FS
 
 // Ecommerce returns the e-commerce example dataset (the brief's system) as
