@@ -8,14 +8,17 @@ import (
 	"strings"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/internal/platformcard"
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
+	"github.com/slorec/slorec/reasoning/scorecard"
 )
 
 // runDemo runs the engine on the embedded e-commerce example and answers
 // the brief's two questions with the engine's numbers: how
 // checkout-service's recommendation accounts for external-payment-api, and
-// what cascades to api-gateway; then it asks two what-ifs.
+// what cascades to api-gateway; then it asks two what-ifs and prints the
+// platform scorecard.
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	if err := parseFlags(fs, args, e.stderr, false); err != nil {
@@ -67,7 +70,16 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(w, "\n$ slorec impact --set %s\n", ch)
 		printImpact(e, rep)
 	}
-	fmt.Fprintln(w, "\nEvery number above is a numbered fact in `slorec recommend --service ID`.")
+
+	fmt.Fprintln(w, "\n== Platform scorecard (slorec scorecard)")
+	in2 := platformcard.Build(d)
+	card, err := scorecard.Summarize(in2.Services)
+	if err != nil {
+		return fmt.Errorf("scorecard: %w", err)
+	}
+	printScorecard(w, name, in2, card)
+
+	fmt.Fprintln(w, "\nEvery recommendation number above is a numbered fact in `slorec recommend --service ID`.")
 	return nil
 }
 

@@ -45,6 +45,7 @@ func commands() []command {
 	return []command{
 		{"demo", "run the engine on the embedded e-commerce example", runDemo},
 		{"recommend", "recommend SLOs for a dataset", runRecommend},
+		{"scorecard", "score every service and the fleet (error budget, cost, reliability, governance)", runScorecard},
 		{"impact", "what a proposed SLO change does to every dependent", runImpact},
 		{"ingest", "validate a dataset and load it into the store", runIngest},
 		{"serve", "serve the REST API", runServe},
