@@ -51,7 +51,9 @@ func ms(v float64) string {
 	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) + " ms"
 }
 
-// build turns an analysis into a recommendation and sets a.Target.
+// build turns an analysis into a recommendation. The availability target
+// was chosen before (chooseAvailability), in dependency order; build only
+// writes it up, so recommendations can be built concurrently.
 func build(a *Analysis, opt Options) slorec.Recommendation {
 	id := a.Service.ID
 	var f factList
@@ -100,6 +102,82 @@ func chosenTier(a *Analysis, opt Options) stats.Tier {
 	return opt.Tier
 }
 
+// availabilityChoice is the availability target decision.
+type availabilityChoice struct {
+	// candidates are the measured tiers on the ladder, each checked
+	// against the bound, then a "ceiling" candidate when none fits.
+	candidates []slorec.Candidate
+	tier       string
+	target     float64
+	// belowLadder: the bound snapped down is under the ladder's lowest
+	// rung; atCeiling: measured tiers exist but none fits the bound.
+	belowLadder, atCeiling bool
+}
+
+// chooseAvailability picks the availability target: the chosen tier's
+// candidate when it fits the bound, else the highest fitting candidate
+// below it, else the bound snapped down. It needs a.Bound and
+// a.Confidence.
+func chooseAvailability(a *Analysis, opt Options) availabilityChoice {
+	var ch availabilityChoice
+	bound := a.Bound
+	for _, c := range a.Availability.Candidates {
+		if c.Target <= 0 {
+			continue // below the ladder
+		}
+		cand := slorec.Candidate{Tier: string(c.Tier), Target: c.Target, BreachProbability: round6(c.BreachProbability)}
+		cand.Feasible = c.Target <= bound+1e-12
+		if !cand.Feasible {
+			cand.Reason = fmt.Sprintf("%s is above the dependency bound %s", pct(c.Target), pct(bound))
+		}
+		ch.candidates = append(ch.candidates, cand)
+	}
+
+	tier := chosenTier(a, opt)
+	pick := -1
+	for i, c := range ch.candidates {
+		if c.Tier == string(tier) && c.Feasible {
+			pick = i
+		}
+	}
+	if pick < 0 { // the highest feasible target at or below the chosen tier's
+		limit := math.Inf(1)
+		for _, c := range ch.candidates {
+			if c.Tier == string(tier) {
+				limit = c.Target
+			}
+		}
+		for i, c := range ch.candidates {
+			if c.Feasible && c.Target <= limit && (pick < 0 || c.Target > ch.candidates[pick].Target) {
+				pick = i
+			}
+		}
+	}
+	if pick >= 0 {
+		ch.tier, ch.target = ch.candidates[pick].Tier, ch.candidates[pick].Target
+		return ch
+	}
+	t, onLadder := snapDown(bound)
+	ch.belowLadder = !onLadder
+	breach := 1.0
+	for _, c := range ch.candidates {
+		breach = min(breach, c.BreachProbability)
+	}
+	if len(ch.candidates) == 0 {
+		breach = 0.5 // nothing measured: a coin toss, said plainly
+	}
+	reason := fmt.Sprintf("the dependency bound %s snapped down", pct(bound))
+	if len(ch.candidates) > 0 {
+		reason += "; breach probability is at most that of the lowest measured tier"
+		ch.atCeiling = true
+	} else {
+		reason += "; nothing measured, so the breach probability is unknown (0.5)"
+	}
+	ch.candidates = append(ch.candidates, slorec.Candidate{Tier: "ceiling", Target: t, BreachProbability: breach, Feasible: true, Reason: reason})
+	ch.tier, ch.target = "ceiling", t
+	return ch
+}
+
 func availabilityObjective(a *Analysis, opt Options, f *factList, flags map[string]bool) slorec.Objective {
 	id := a.Service.ID
 	av := a.Availability
@@ -144,66 +222,21 @@ func availabilityObjective(a *Analysis, opt Options, f *factList, flags map[stri
 			"%s ceiling with every hard dependency held to its recommended SLO: %s", id, pct(a.Promise)))
 	}
 
-	// Candidates: the statistical tiers, each checked against the bound.
-	bound := a.Bound
+	// Candidates: the statistical tiers, each checked against the bound
+	// (decided by chooseAvailability), each with the fact of its level.
 	for _, c := range av.Candidates {
-		cand := slorec.Candidate{Tier: string(c.Tier), Target: c.Target, BreachProbability: round6(c.BreachProbability)}
-		if c.Target <= 0 {
-			continue // below the ladder
-		}
-		ids = append(ids, f.add(c.Level, "ratio", srcEngine, "%s availability met in %.0f%% of %d-day windows: %s", id, 100*c.Tier.Coverage(), av.WindowDays, pct(c.Level)))
-		cand.Feasible = c.Target <= bound+1e-12
-		if !cand.Feasible {
-			cand.Reason = fmt.Sprintf("%s is above the dependency bound %s", pct(c.Target), pct(bound))
-		}
-		obj.Candidates = append(obj.Candidates, cand)
-	}
-
-	tier := chosenTier(a, opt)
-	pick := -1
-	for i, c := range obj.Candidates {
-		if c.Tier == string(tier) && c.Feasible {
-			pick = i
+		if c.Target > 0 {
+			ids = append(ids, f.add(c.Level, "ratio", srcEngine, "%s availability met in %.0f%% of %d-day windows: %s", id, 100*c.Tier.Coverage(), av.WindowDays, pct(c.Level)))
 		}
 	}
-	if pick < 0 { // the highest feasible target at or below the chosen tier's
-		limit := math.Inf(1)
-		for _, c := range obj.Candidates {
-			if c.Tier == string(tier) {
-				limit = c.Target
-			}
-		}
-		for i, c := range obj.Candidates {
-			if c.Feasible && c.Target <= limit && (pick < 0 || c.Target > obj.Candidates[pick].Target) {
-				pick = i
-			}
-		}
+	ch := a.choice
+	obj.Candidates, obj.Tier, obj.Target = ch.candidates, ch.tier, ch.target
+	if ch.belowLadder {
+		flags["below-ladder"] = true
 	}
-	if pick >= 0 {
-		obj.Tier, obj.Target = obj.Candidates[pick].Tier, obj.Candidates[pick].Target
-	} else {
-		t, onLadder := snapDown(bound)
-		if !onLadder {
-			flags["below-ladder"] = true
-		}
-		breach := 1.0
-		for _, c := range obj.Candidates {
-			breach = min(breach, c.BreachProbability)
-		}
-		if len(obj.Candidates) == 0 {
-			breach = 0.5 // nothing measured: a coin toss, said plainly
-		}
-		reason := fmt.Sprintf("the dependency bound %s snapped down", pct(bound))
-		if len(obj.Candidates) > 0 {
-			reason += "; breach probability is at most that of the lowest measured tier"
-			flags["target-at-ceiling"] = true
-		} else {
-			reason += "; nothing measured, so the breach probability is unknown (0.5)"
-		}
-		obj.Candidates = append(obj.Candidates, slorec.Candidate{Tier: "ceiling", Target: t, BreachProbability: breach, Feasible: true, Reason: reason})
-		obj.Tier, obj.Target = "ceiling", t
+	if ch.atCeiling {
+		flags["target-at-ceiling"] = true
 	}
-	a.Target = obj.Target
 	ids = append(ids, f.add(obj.Target, "ratio", srcEngine, "recommended %s availability SLO for %s over %d days: %s", obj.Tier, id, opt.WindowDays, pct(obj.Target)))
 
 	if cur, ok := a.Current[slorec.Availability]; ok {

@@ -61,6 +61,7 @@ type Analysis struct {
 
 	buckets  []slorec.MetricBucket
 	selfHash [32]byte
+	choice   availabilityChoice
 }
 
 // Result is the outcome of a fleet run.
@@ -158,7 +159,8 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 	targets := make(map[string]float64, len(ids))
 	hashes := inputHashes(g, analyses)
 	res := &Result{Analyses: analyses, Graph: g}
-	for _, id := range g.TopoOrder() {
+	order := g.TopoOrder()
+	for _, id := range order {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -170,14 +172,23 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		a.FloorMs, a.FloorDep = latencyFloor(g, id, latencyPercentile(a), observed)
 		a.Path = paths[id]
 		a.Confidence = confidence(a, cycleOf[id])
-		rec := build(a, opt)
-		rec.InputHash = hashes[id]
+		a.choice = chooseAvailability(a, opt)
+		a.Target = a.choice.target
 		targets[id] = heldTo(a)
-		if a.Missing {
-			continue
-		}
-		res.Recommendations = append(res.Recommendations, rec)
 	}
+	// With every target decided, the write-ups (facts, candidates,
+	// mitigations) are independent of each other.
+	var declared []*Analysis
+	for _, id := range order {
+		if a := analyses[id]; !a.Missing {
+			declared = append(declared, a)
+		}
+	}
+	res.Recommendations = make([]slorec.Recommendation, len(declared))
+	parallel(len(declared), opt.Workers, func(i int) {
+		res.Recommendations[i] = build(declared[i], opt)
+		res.Recommendations[i].InputHash = hashes[declared[i].Service.ID]
+	})
 	slices.SortFunc(res.Recommendations, func(x, y slorec.Recommendation) int { return cmp.Compare(x.Service, y.Service) })
 	res.Fleet = fleetSummary(g, res, targets, inputs)
 	if only != "" {
@@ -185,6 +196,28 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		res.Recommendations = res.Recommendations[i : i+1]
 	}
 	return res, nil
+}
+
+// parallel calls fn(0), …, fn(n−1) on up to workers goroutines (all CPUs
+// when workers <= 0) and returns when every call has.
+func parallel(n, workers int, fn func(i int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range max(1, min(workers, n)) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // criticalPaths analyses the paths of the services opt asks for,
@@ -201,26 +234,11 @@ func criticalPaths(g *depgraph.Graph, ids []string, self map[string]depgraph.Per
 		samples = -1 // fleet runs: the bound only, see Options.MCSamples
 	}
 	results := make([]*depgraph.PathResult, len(want))
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range max(1, min(workers, len(want))) {
-		wg.Go(func() {
-			for i := range next {
-				if p, err := g.CriticalPath(want[i], self, depgraph.MCOptions{Samples: samples, Seed: opt.Seed}); err == nil {
-					results[i] = &p
-				}
-			}
-		})
-	}
-	for i := range want {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(want), opt.Workers, func(i int) {
+		if p, err := g.CriticalPath(want[i], self, depgraph.MCOptions{Samples: samples, Seed: opt.Seed}); err == nil {
+			results[i] = &p
+		}
+	})
 	out := make(map[string]*depgraph.PathResult, len(want))
 	for i, id := range want {
 		out[id] = results[i]
@@ -270,46 +288,27 @@ func analyseAll(ctx context.Context, g *depgraph.Graph, ids []string, metrics ma
 		list[i] = &Analysis{Service: svc, Missing: g.IsMissing(id), Current: current[id]}
 		out[id] = list[i]
 	}
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(1, min(workers, len(ids)))
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		next  = make(chan int)
-	)
+	// One error per service, so the error reported (the first in id
+	// order) does not depend on scheduling.
+	errs := make([]error, len(ids))
 	so := opt.statsOptions()
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				a := list[i]
-				err := analyse(a, metrics[ids[i]], so)
-				a.selfHash = selfHash(opt, a.Service, a.Current, a.buckets)
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = slorec.Errorf(slorec.EINVALID, "metrics of %s: %s", ids[i], slorec.ErrorMessage(err))
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for i := range ids {
+	parallel(len(ids), opt.Workers, func(i int) {
 		if ctx.Err() != nil {
-			break
+			return
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+		a := list[i]
+		errs[i] = analyse(a, metrics[ids[i]], so)
+		a.selfHash = selfHash(opt, a.Service, a.Current, a.buckets)
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return out, first
+	for i, err := range errs {
+		if err != nil {
+			return nil, slorec.Errorf(slorec.EINVALID, "metrics of %s: %s", ids[i], slorec.ErrorMessage(err))
+		}
+	}
+	return out, nil
 }
 
 func analyse(a *Analysis, buckets []slorec.MetricBucket, so stats.Options) error {

@@ -58,6 +58,7 @@ func Availability(buckets []slorec.MetricBucket, opt Options) (AvailabilityResul
 	if err != nil {
 		return AvailabilityResult{}, err
 	}
+	defer s.release()
 	return availability(s, opt), nil
 }
 
@@ -69,6 +70,7 @@ func Analyze(buckets []slorec.MetricBucket, opt Options) (AvailabilityResult, La
 	if err != nil {
 		return AvailabilityResult{}, LatencyResult{}, err
 	}
+	defer s.release()
 	return availability(s, opt), latency(s, opt), nil
 }
 
@@ -85,7 +87,7 @@ func availability(s *series, opt Options) AvailabilityResult {
 	res.Observed, res.HasData = obs, true
 	res.WindowDays = s.window
 
-	avail := make([]float64, 0, len(s.windows))
+	avail := s.avail[:0]
 	for _, w := range s.windows {
 		if a, ok := ratio(s.cumGood[w.hi]-s.cumGood[w.lo], s.cumTotal[w.hi]-s.cumTotal[w.lo]); ok {
 			avail = append(avail, a)
@@ -101,6 +103,7 @@ func availability(s *series, opt Options) AvailabilityResult {
 		avail = append(avail, obs)
 		res.Quality.Reasons = append(res.Quality.Reasons, "no rolling window carries traffic; the whole history stands in for one")
 	}
+	s.avail = avail
 	slices.Sort(avail)
 	res.Windows = len(avail)
 	res.WindowMin, res.WindowMedian = avail[0], median(avail)
@@ -145,7 +148,8 @@ func bootstrap(s *series, opt Options, res *AvailabilityResult) {
 
 	rng := rand.NewPCG(opt.Seed, bootSeq) // the concrete type: no interface call per draw
 	R := opt.Resamples
-	overall := make([]float64, R)
+	overall := resize(s.boot, R)
+	s.boot = overall
 	var targets [8]float64 // len(Tiers) is 3
 	for c := range res.Candidates {
 		targets[c] = res.Candidates[c].Target

@@ -103,6 +103,13 @@ func phiInv(y float64) float64 {
 	return (float64(i-1)+f)/normSteps - normZMax
 }
 
+// latencyBuffers is the working memory of latency, one element per
+// bucket (cumW and frac one more), kept with a recycled series.
+type latencyBuffers struct {
+	dists                  []dist
+	weight, cumW, qs, frac []float64
+}
+
 // dist is a bucket's latency distribution F(log t), known at up to three
 // percentiles.
 type dist struct {
@@ -309,6 +316,7 @@ func Latency(buckets []slorec.MetricBucket, opt Options) (LatencyResult, error) 
 	if err != nil {
 		return LatencyResult{}, err
 	}
+	defer s.release()
 	return latency(s, opt), nil
 }
 
@@ -344,9 +352,13 @@ func latency(s *series, opt Options) LatencyResult {
 		return res
 	}
 	var has [3]int
-	dists := make([]dist, len(s.buckets))
-	weight := make([]float64, len(s.buckets)) // requests of buckets with latency data
-	cumW := make([]float64, len(s.buckets)+1)
+	n := len(s.buckets)
+	buf := &s.lat
+	buf.dists = resize(buf.dists, n)
+	buf.weight = resize(buf.weight, n) // requests of buckets with latency data
+	buf.cumW = resize(buf.cumW, n+1)
+	dists, weight, cumW := buf.dists, buf.weight, buf.cumW
+	cumW[0] = 0
 	withData := 0
 	for i := range s.buckets {
 		b := &s.buckets[i]
@@ -355,6 +367,7 @@ func latency(s *series, opt Options) LatencyResult {
 				has[j]++
 			}
 		}
+		weight[i] = 0
 		if dists[i].init(b) {
 			withData++
 			weight[i] = float64(b.Requests)
@@ -400,12 +413,13 @@ func latency(s *series, opt Options) LatencyResult {
 	if skipped := len(s.windows) - len(wins); skipped > 0 {
 		res.Quality.Reasons = append(res.Quality.Reasons, fmt.Sprintf("%d of %d rolling windows lack latency data or traffic and were skipped", skipped, len(s.windows)))
 	}
-	qs := make([]float64, 0, len(dists))
+	qs := buf.qs[:0]
 	for i := range dists {
 		if weight[i] > 0 {
 			qs = append(qs, dists[i].quantile(target))
 		}
 	}
+	buf.qs = qs
 	tw := solveWindows(dists, weight, cumW, wins, qs, target)
 	slices.Sort(tw)
 	res.HasData = true
@@ -417,7 +431,9 @@ func latency(s *series, opt Options) LatencyResult {
 	// Candidates. The upper quantile grows with coverage and SnapUpMs is
 	// monotone, so conservative >= balanced >= aspirational; tiers that
 	// snap to one threshold share its figures.
-	frac := make([]float64, len(s.buckets)+1) // prefix sums of weight·F(threshold)
+	buf.frac = resize(buf.frac, n+1) // prefix sums of weight·F(threshold)
+	frac := buf.frac
+	frac[0] = 0
 	res.Candidates = make([]LatencyCandidate, len(Tiers))
 	for i, t := range Tiers {
 		raw := upperQuantile(tw, t.Coverage())
@@ -434,7 +450,6 @@ func latency(s *series, opt Options) LatencyResult {
 				}
 				frac[j+1] = frac[j] + f
 			}
-			n := len(s.buckets)
 			c.Attainment = frac[n] / cumW[n]
 			miss := 0
 			for _, w := range wins {
