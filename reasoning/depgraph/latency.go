@@ -247,11 +247,17 @@ func (g *Graph) CriticalPath(entry string, self map[string]Percentiles, opt MCOp
 	for _, c := range cut {
 		isCut[c.edge] = true
 	}
-	pos := make(map[int32]int32, len(post))
+	pos := make([]int32, len(g.ids)) // post-order position by node; dense, as walks reach most of the graph
 	for i, u := range post {
 		pos[u] = int32(i)
 	}
 	nodes := make([]walkNode, len(post))
+	// Every node's calls live in one buffer, sized for all reached edges.
+	edges := 0
+	for _, u := range post {
+		edges += int(g.edgeOff[u+1] - g.edgeOff[u])
+	}
+	calls := make([]call, 0, edges)
 	maxGroups := 0
 	var names []string
 	var groupMax []float64
@@ -268,8 +274,9 @@ func (g *Graph) CriticalPath(entry string, self map[string]Percentiles, opt MCOp
 		}
 		w.fit(sanitizeP(p))
 		names = names[:0]
+		start := len(calls)
 		for k, e := range g.out(u) {
-			if !e.sync || isCut[g.edgeOff[u]+int32(k)] {
+			if !e.sync || (len(cut) > 0 && isCut[g.edgeOff[u]+int32(k)]) {
 				continue
 			}
 			c := call{pos: pos[e.to], group: -1, ratio: e.ratio}
@@ -281,8 +288,9 @@ func (g *Graph) CriticalPath(entry string, self map[string]Percentiles, opt MCOp
 				}
 				c.group = int32(j)
 			}
-			w.calls = append(w.calls, c)
+			calls = append(calls, c)
 		}
+		w.calls = calls[start:len(calls):len(calls)]
 		w.groups = len(names)
 		maxGroups = max(maxGroups, w.groups)
 		groupMax = slices.Grow(groupMax[:0], w.groups)[:w.groups]
@@ -338,7 +346,7 @@ func (g *Graph) walk(src int32) (post []int32, cut []cutEdge) {
 		gray
 		black
 	)
-	state := make(map[int32]uint8)
+	state := make([]uint8, len(g.ids))
 	type frame struct{ u, next int32 }
 	stack := []frame{{u: src, next: g.edgeOff[src]}}
 	state[src] = gray
