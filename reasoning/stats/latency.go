@@ -147,7 +147,7 @@ func (d *dist) init(b *slorec.MetricBucket) bool {
 		if !(v > 0) || v > math.MaxFloat64 {
 			continue
 		}
-		lx := math.Log(v)
+		lx := fastLog(v)
 		if n > 0 { // a lower value at a higher percentile: read it as a tie
 			lx = max(lx, d.lx[n-1])
 		} else {
