@@ -157,7 +157,10 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		}
 	}
 	targets := make(map[string]float64, len(ids))
-	hashes := inputHashes(g, analyses)
+	// The input hashes read only the self hashes and the graph: they are
+	// computed while the targets are decided.
+	hashesDone := make(chan map[string]string, 1)
+	go func() { hashesDone <- inputHashes(g, analyses) }()
 	res := &Result{Analyses: analyses, Graph: g}
 	order := g.TopoOrder()
 	for _, id := range order {
@@ -177,7 +180,11 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		targets[id] = heldTo(a)
 	}
 	// With every target decided, the write-ups (facts, candidates,
-	// mitigations) are independent of each other.
+	// mitigations) are independent of each other, and the consistency
+	// check (ceilings with every target adopted) runs alongside them.
+	afterDone := make(chan map[string]depgraph.Composition, 1)
+	go func() { afterDone <- adoptedCeilings(g, targets, inputs) }()
+	hashes := <-hashesDone
 	var declared []*Analysis
 	for _, id := range order {
 		if a := analyses[id]; !a.Missing {
@@ -190,7 +197,7 @@ func run(ctx context.Context, in Input, opt Options, only string) (*Result, erro
 		res.Recommendations[i].InputHash = hashes[declared[i].Service.ID]
 	})
 	slices.SortFunc(res.Recommendations, func(x, y slorec.Recommendation) int { return cmp.Compare(x.Service, y.Service) })
-	res.Fleet = fleetSummary(g, res, targets, inputs)
+	res.Fleet = fleetSummary(g, res, targets, <-afterDone)
 	if only != "" {
 		i := slices.IndexFunc(res.Recommendations, func(r slorec.Recommendation) bool { return r.Service == only })
 		res.Recommendations = res.Recommendations[i : i+1]
@@ -438,15 +445,21 @@ func latencyFloor(g *depgraph.Graph, id string, p float64, observed map[string]d
 	return floor, by
 }
 
-// fleetSummary re-checks consistency with every recommendation adopted.
-func fleetSummary(g *depgraph.Graph, res *Result, targets map[string]float64, inputs map[string]depgraph.NodeInput) Fleet {
-	f := Fleet{Services: len(res.Recommendations), Missing: g.Missing(), Cycles: g.Cycles()}
+// adoptedCeilings recomputes every composition with each service committed
+// to the target its dependents are held to.
+func adoptedCeilings(g *depgraph.Graph, targets map[string]float64, inputs map[string]depgraph.NodeInput) map[string]depgraph.Composition {
 	adopted := make(map[string]depgraph.NodeInput, len(inputs))
 	for id, ni := range inputs {
 		ni.Committed = targets[id]
 		adopted[id] = ni
 	}
-	after := g.Availability(adopted)
+	return g.Availability(adopted)
+}
+
+// fleetSummary re-checks consistency with every recommendation adopted
+// (after, from adoptedCeilings).
+func fleetSummary(g *depgraph.Graph, res *Result, targets map[string]float64, after map[string]depgraph.Composition) Fleet {
+	f := Fleet{Services: len(res.Recommendations), Missing: g.Missing(), Cycles: g.Cycles()}
 	for _, rec := range res.Recommendations {
 		if rec.NeedsReview {
 			f.NeedsReview = append(f.NeedsReview, rec.Service)
