@@ -63,8 +63,9 @@ func build(a *Analysis, opt Options) slorec.Recommendation {
 		flags[string(fl)] = true
 	}
 
-	avail := availabilityObjective(a, opt, &f, flags)
-	rec.Objectives = append(rec.Objectives, avail)
+	if avail, ok := availabilityObjective(a, opt, &f, flags); ok {
+		rec.Objectives = append(rec.Objectives, avail)
+	}
 	if lat, ok := latencyObjective(a, opt, &f, flags); ok {
 		rec.Objectives = append(rec.Objectives, lat)
 	}
@@ -83,7 +84,7 @@ func build(a *Analysis, opt Options) slorec.Recommendation {
 		rec.NeedsReview = true
 		flags["low-confidence"] = true
 	}
-	if flags["no-metrics"] || flags["below-ladder"] {
+	if flags["no-metrics"] || flags["below-ladder"] || flags["no-feasible-availability"] {
 		rec.NeedsReview = true
 	}
 	rec.Facts = f.list
@@ -110,8 +111,10 @@ type availabilityChoice struct {
 	tier       string
 	target     float64
 	// belowLadder: the bound snapped down is under the ladder's lowest
-	// rung; atCeiling: measured tiers exist but none fits the bound.
-	belowLadder, atCeiling bool
+	// rung; atCeiling: measured tiers exist but none fits the bound;
+	// none: the bound is under 0.0001%, so no positive target is
+	// feasible and the recommendation has no availability objective.
+	belowLadder, atCeiling, none bool
 }
 
 // chooseAvailability picks the availability target: the chosen tier's
@@ -159,6 +162,10 @@ func chooseAvailability(a *Analysis, opt Options) availabilityChoice {
 	}
 	t, onLadder := snapDown(bound)
 	ch.belowLadder = !onLadder
+	if t == 0 { // the dependencies (or the service) fail nearly every request
+		ch.none = true
+		return ch
+	}
 	breach := 1.0
 	for _, c := range ch.candidates {
 		breach = min(breach, c.BreachProbability)
@@ -178,7 +185,10 @@ func chooseAvailability(a *Analysis, opt Options) availabilityChoice {
 	return ch
 }
 
-func availabilityObjective(a *Analysis, opt Options, f *factList, flags map[string]bool) slorec.Objective {
+// availabilityObjective writes up the availability objective and its
+// facts; false when no target is feasible (the facts stay, so the
+// recommendation can say why).
+func availabilityObjective(a *Analysis, opt Options, f *factList, flags map[string]bool) (slorec.Objective, bool) {
 	id := a.Service.ID
 	av := a.Availability
 	comp := a.Composition
@@ -230,6 +240,14 @@ func availabilityObjective(a *Analysis, opt Options, f *factList, flags map[stri
 		}
 	}
 	ch := a.choice
+	if ch.none {
+		flags["no-feasible-availability"] = true
+		if _, ok := a.Current[slorec.Availability]; ok {
+			flags["current-slo-infeasible"] = true
+		}
+		f.add(a.Bound, "ratio", srcEngine, "no availability SLO is feasible for %s: what its dependencies and its own history allow, %s, is under 0.0001%%", id, pct(a.Bound))
+		return slorec.Objective{}, false
+	}
 	obj.Candidates, obj.Tier, obj.Target = ch.candidates, ch.tier, ch.target
 	if ch.belowLadder {
 		flags["below-ladder"] = true
@@ -247,7 +265,7 @@ func availabilityObjective(a *Analysis, opt Options, f *factList, flags map[stri
 		}
 	}
 	obj.FactIDs = ids
-	return obj
+	return obj, true
 }
 
 // checkAvailability checks a current availability SLO against the ceiling

@@ -479,7 +479,7 @@ func fleetSummary(g *depgraph.Graph, res *Result, targets map[string]float64, af
 
 // snapDown snaps v down the ladder; below the lowest rung it keeps three
 // decimals (six for tiny values), rounded down, so the result never
-// exceeds v, and stays a positive ratio.
+// exceeds v. Under 0.0001% it is 0: no positive target fits.
 func snapDown(v float64) (float64, bool) {
 	if t, ok := stats.SnapDown(v, stats.DefaultLadder); ok {
 		return t, true
@@ -487,5 +487,5 @@ func snapDown(v float64) (float64, bool) {
 	if t := math.Floor(v*1000) / 1000; t > 0 {
 		return t, false
 	}
-	return max(math.Floor(v*1e6)/1e6, 1e-6), false
+	return math.Floor(v*1e6) / 1e6, false
 }

@@ -311,3 +311,25 @@ func TestRecommendServiceAnalysesItsPath(t *testing.T) {
 	require.NotNil(t, res.Analyses["backend"].Path)
 	fact(t, res.Recommendations[0], "Monte Carlo p95 estimate")
 }
+
+func TestNoFeasibleAvailabilityTargetIsNotInvented(t *testing.T) {
+	// backend fails every request (like a misconfigured dependency in
+	// the PetShop data): frontend's ceiling is 0, so no positive
+	// availability target is feasible for either.
+	in := chain(0.99)
+	in.Metrics["backend"] = steady("backend", 40, 1000, 1000, 20, 80, 150)
+	res, err := recommend.Recommend(context.Background(), in, recommend.Options{})
+	require.NoError(t, err)
+	s := validator(t)
+	for _, id := range []string{"frontend", "backend"} {
+		rec := byService(t, res, id)
+		requireSchemaValid(t, s, rec)
+		require.Nil(t, objective(rec, slorec.Availability), "%s: no availability objective", id)
+		require.NotNil(t, objective(rec, slorec.Latency), "%s: latency is still recommended", id)
+		require.Contains(t, rec.Flags, "no-feasible-availability")
+		require.True(t, rec.NeedsReview)
+		require.Contains(t, fact(t, rec, "no availability SLO is feasible").Statement, id)
+	}
+	require.Contains(t, byService(t, res, "frontend").Flags, "current-slo-infeasible")
+	require.Empty(t, res.Fleet.Inconsistent)
+}

@@ -575,3 +575,30 @@ func solveWindows(dists []dist, weight, cumW []float64, wins []span, qs []float6
 	}
 	return out
 }
+
+// Threshold is the inverse of Attainment: the smallest latency t (ms) at
+// which the request-weighted share of requests at or under t, over all
+// buckets, reaches p/100, found as a window threshold T_w is (see
+// solveWindows). It is false when p is not in (0, 100) or no bucket has
+// both latency percentiles and requests.
+func Threshold(buckets []slorec.MetricBucket, p float64) (float64, bool) {
+	if !(p > 0 && p < 100) {
+		return 0, false
+	}
+	n := len(buckets)
+	dists := make([]dist, n)
+	weight := make([]float64, n)
+	cumW := make([]float64, n+1)
+	qs := make([]float64, 0, n)
+	for i := range buckets {
+		if dists[i].init(&buckets[i]) && buckets[i].Requests > 0 {
+			weight[i] = float64(buckets[i].Requests)
+			qs = append(qs, dists[i].quantile(p/100))
+		}
+		cumW[i+1] = cumW[i] + weight[i]
+	}
+	if len(qs) == 0 {
+		return 0, false
+	}
+	return solveWindows(dists, weight, cumW, []span{{0, n}}, qs, p/100)[0], true
+}

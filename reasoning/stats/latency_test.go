@@ -210,7 +210,7 @@ func TestLatencyByHand(t *testing.T) {
 		require.InDelta(t, 100*math.Pow(2, 45.0/49), c[0].RawMs, 1e-6)
 		require.InDelta(t, 100*math.Pow(2, 45.0/49), c[1].RawMs, 1e-6)
 		require.InDelta(t, 100, c[2].RawMs, 1e-9)
-		require.Equal(t, []float64{250, 250, 150}, []float64{c[0].ThresholdMs, c[1].ThresholdMs, c[2].ThresholdMs})
+		require.Equal(t, []float64{250, 250, 120}, []float64{c[0].ThresholdMs, c[1].ThresholdMs, c[2].ThresholdMs}, "207.9 and 110 snap up")
 
 		// At 250 ms: A is in its upper tail, Φ(ln 5 / (ln 4 / z99)) =
 		// Φ(2.7008) = 0.996541; B is 0.95 + 0.04·log2(1.25) = 0.962877.
@@ -218,10 +218,10 @@ func TestLatencyByHand(t *testing.T) {
 		require.InDelta(t, (9*0.996541418869996+0.9628771237954945)/10, c[0].Attainment, tailDelta)
 		require.Zero(t, c[0].BreachProbability)
 		require.Equal(t, c[0].Attainment, c[1].Attainment, "one threshold, one attainment")
-		// At 150 ms: A 0.95 + 0.04·log2(1.5) = 0.973399, B 0.5 +
-		// 0.45·log2(1.5) = 0.763233. The window [8, 10) averages 0.868 <
+		// At 120 ms: A 0.95 + 0.04·log2(1.2) = 0.960521, B 0.5 +
+		// 0.45·log2(1.2) = 0.618365. The window [8, 10) averages 0.789 <
 		// 0.95: one window in nine misses.
-		fa, fb := 0.95+0.04*math.Log2(1.5), 0.5+0.45*math.Log2(1.5)
+		fa, fb := 0.95+0.04*math.Log2(1.2), 0.5+0.45*math.Log2(1.2)
 		require.InDelta(t, (9*fa+fb)/10, c[2].Attainment, 1e-12)
 		require.InDelta(t, 1.0/9, c[2].BreachProbability, 1e-12)
 	})
@@ -346,4 +346,32 @@ func TestAnalyzeMatchesParts(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, wantAv, av)
 	require.Equal(t, wantLat, lat)
+}
+
+func TestThresholdInvertsAttainment(t *testing.T) {
+	b := realistic(30, 7)
+	for _, p := range []float64{50, 95, 99} {
+		th, ok := stats.Threshold(b, p)
+		if !ok {
+			t.Fatalf("p%v: no threshold", p)
+		}
+		at, _ := stats.Attainment(b, th)
+		below, _ := stats.Attainment(b, th*0.99)
+		// At the threshold the share reaches p/100 (within the search's
+		// interpolation), and 1% below it, it does not.
+		if at < p/100-2e-4 || below >= p/100 {
+			t.Errorf("p%v: threshold %.2f ms gives attainment %.5f, and %.5f at 99%% of it", p, th, at, below)
+		}
+	}
+	// One bucket with p50 100, p95 200, p99 300: the p95 is exactly 200.
+	one := []slorec.MetricBucket{{Service: "svc", Start: t0, Requests: 10, LatencyP50Ms: 100, LatencyP95Ms: 200, LatencyP99Ms: 300}}
+	if th, _ := stats.Threshold(one, 95); math.Abs(th-200) > 0.5 {
+		t.Errorf("single bucket p95 threshold = %v, want 200", th)
+	}
+	if _, ok := stats.Threshold(nil, 95); ok {
+		t.Error("no buckets gave a threshold")
+	}
+	if _, ok := stats.Threshold(b, 100); ok {
+		t.Error("p100 gave a threshold")
+	}
 }

@@ -55,6 +55,8 @@ func TestSnapUpMs(t *testing.T) {
 		{"NaN gives the lowest rung.", math.NaN(), 1},
 		{"On a rung stays.", 250, 250},
 		{"Just above a rung snaps to the next.", 250.001, 300},
+		{"Rungs are at most 25% apart.", 401, 500},
+		{"Round values between the old 1-2-5 rungs.", 51, 60},
 		{"Float noise below a rung stays on it.", 200 * 1.1 / 1.1, 200},
 		{"Between rungs snaps up.", 201, 250},
 		{"The top rung.", 60000, 60000},
