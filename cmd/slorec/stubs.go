@@ -20,5 +20,4 @@ func notYet(name, what string) func(context.Context, *env, []string) error {
 
 var (
 	runCorpus = notYet("corpus", "the knowledge corpus (retrieval issue)")
-	runEval   = notYet("eval", "the offline evaluation harness (eval issue)")
 )

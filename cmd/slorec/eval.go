@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/dataset"
+	"github.com/slorec/slorec/evals"
+	"github.com/slorec/slorec/evals/backtest"
+	"github.com/slorec/slorec/evals/petshop"
+	"github.com/slorec/slorec/reasoning/recommend"
+)
+
+// Where `slorec eval` looks for datasets when none is named: the
+// generated datasets of the repository and the PetShop real-metrics
+// dataset of the shared data, both relative to the working directory.
+const (
+	defaultDatasetsDir = "evals/datasets"
+	defaultPetshopDir  = "../shared/data/metrics/petshop"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func evalUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: slorec eval <suite> [flags]")
+	fmt.Fprintln(w, "       slorec eval gen (--topology FILE | --services N) [--days D] [--seed S] --out DIR")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Suites:")
+	for _, s := range append(append([]string(nil), evals.Suites...), evals.SuiteAll) {
+		note := ""
+		if ok, why := evals.Available(s); !ok && s != evals.SuiteAll {
+			note = " (not available yet: " + why + ")"
+		}
+		fmt.Fprintf(w, "  %-13s%s\n", s, note)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Without --dataset the suites run on the embedded e-commerce example, every dataset under evals/datasets and, when it is there, the PetShop data under ../shared/data/metrics/petshop.")
+}
+
+func runEval(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			evalUsage(e.stdout)
+			return errHelp
+		}
+		evalUsage(e.stderr)
+		return usagef("eval: name a suite")
+	}
+	suite, args := args[0], args[1:]
+	if suite == "gen" {
+		return runEvalGen(ctx, e, args)
+	}
+	if ok, why := evals.Available(suite); !ok && suite != evals.SuiteAll {
+		if why == "unknown suite" {
+			evalUsage(e.stderr)
+			return usagef("eval: unknown suite %q", suite)
+		}
+		return slorec.Errorf(slorec.EUNAVAILABLE, "eval %s: not available yet: %s", suite, why)
+	}
+
+	fs := flag.NewFlagSet("eval "+suite, flag.ContinueOnError)
+	var dirs stringList
+	fs.Var(&dirs, "dataset", "dataset directory (repeatable); default: the embedded example, evals/datasets/* and PetShop")
+	pet := fs.String("petshop", "", "PetShop dataset directory (the upstream root); default "+defaultPetshopDir+" when no --dataset is given and it exists")
+	format := formatFlag(fs, "md", "json")
+	out := fs.String("out", "", "write the report to FILE in --format, and the other format beside it (.md <-> .json); default: stdout only")
+	baseline := fs.String("baseline", "", "a previous JSON report: list what got worse and exit 1 if anything did")
+	trainDays := fs.Float64("train-days", 0, "training window in days (default: the history minus the test window)")
+	testDays := fs.Float64("test-days", 0, "test window in days (default: a third of the history, at most 30)")
+	tier := fs.String("tier", "balanced", "tier slorec recommends: conservative|balanced|aspirational")
+	seed := fs.Uint64("seed", 1, "seed of the engine's bootstrap")
+	if err := parseFlags(fs, args, e.stderr, false); err != nil {
+		return err
+	}
+	if err := checkFormat("eval", *format, "md", "json"); err != nil {
+		return err
+	}
+	var base *evals.Report
+	if *baseline != "" {
+		b, err := evals.ReadReport(*baseline)
+		if err != nil {
+			return err
+		}
+		base = b
+	}
+	sets, err := evalDatasets(dirs, *pet)
+	if err != nil {
+		return err
+	}
+
+	rep := &evals.Report{Suite: suite, Engine: recommend.EngineVersion}
+	for _, s := range evals.Suites {
+		if suite != evals.SuiteAll && s != suite {
+			continue
+		}
+		ok, why := evals.Available(s)
+		st := evals.SuiteStatus{Name: s, Ran: ok}
+		if !ok {
+			st.Note = "not available yet: " + why
+		}
+		if ok && s == evals.SuiteBacktest {
+			cfg := backtest.Config{TrainDays: *trainDays, TestDays: *testDays, Tier: statsTier(*tier), Seed: *seed}
+			if err := runBacktests(ctx, e, sets, cfg, rep); err != nil {
+				return err
+			}
+			st.Note = fmt.Sprintf("%d datasets", len(rep.Backtest))
+		}
+		rep.Suites = append(rep.Suites, st)
+	}
+	rep.Finish()
+
+	if err := writeReport(e.stdout, *out, *format, rep); err != nil {
+		return err
+	}
+	if base != nil {
+		regs := evals.Compare(base, rep)
+		if len(regs) > 0 {
+			for _, r := range regs {
+				fmt.Fprintf(e.stderr, "regression: %s\n", r)
+			}
+			return slorec.Errorf(slorec.ECONFLICT, "eval: %d regressions against %s", len(regs), *baseline)
+		}
+		fmt.Fprintf(e.stderr, "no regressions against %s\n", *baseline)
+	}
+	return nil
+}
+
+// evalSet is a dataset to evaluate, loaded on demand.
+type evalSet struct {
+	name string
+	load func() (*dataset.Dataset, error)
+}
+
+// evalDatasets resolves the datasets: the ones named, or the defaults.
+func evalDatasets(dirs []string, pet string) ([]evalSet, error) {
+	var sets []evalSet
+	for _, dir := range dirs {
+		sets = append(sets, evalSet{dir, func() (*dataset.Dataset, error) { return dataset.Load(dir, dataset.LoadOptions{}) }})
+	}
+	if len(dirs) == 0 {
+		sets = append(sets, evalSet{embeddedName, func() (*dataset.Dataset, error) {
+			d, _, err := loadDataset("")
+			return d, err
+		}})
+		entries, err := os.ReadDir(defaultDatasetsDir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		var names []string
+		for _, en := range entries {
+			if en.IsDir() {
+				names = append(names, filepath.Join(defaultDatasetsDir, en.Name()))
+			}
+		}
+		sort.Strings(names)
+		for _, dir := range names {
+			sets = append(sets, evalSet{dir, func() (*dataset.Dataset, error) { return dataset.Load(dir, dataset.LoadOptions{}) }})
+		}
+		if pet == "" {
+			if _, err := os.Stat(defaultPetshopDir); err == nil {
+				pet = defaultPetshopDir
+			}
+		}
+	}
+	if pet != "" {
+		sets = append(sets, evalSet{"petshop (" + pet + ")", func() (*dataset.Dataset, error) {
+			d, _, err := petshop.Import(pet, petshop.Options{})
+			if err != nil {
+				return nil, err
+			}
+			d.Dir = "petshop normal window (" + pet + ")"
+			return d, nil
+		}})
+	}
+	return sets, nil
+}
+
+func runBacktests(ctx context.Context, e *env, sets []evalSet, cfg backtest.Config, rep *evals.Report) error {
+	bar := newBar(e.stderr, len(sets), "backtest")
+	defer bar.Finish()
+	for _, s := range sets {
+		bar.Describe("backtest " + s.name)
+		d, err := s.load()
+		if err != nil {
+			return fmt.Errorf("dataset %s: %w", s.name, err)
+		}
+		r, err := backtest.Run(ctx, d, cfg)
+		if err != nil {
+			return fmt.Errorf("backtest %s: %w", s.name, err)
+		}
+		rep.Backtest = append(rep.Backtest, r)
+		bar.Add(1)
+	}
+	return nil
+}
+
+// newBar returns a progress bar on w when w is a terminal, and a silent
+// one otherwise (pipes, files, CI logs).
+func newBar(w io.Writer, n int, what string) *progressbar.ProgressBar {
+	if f, ok := w.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		return progressbar.DefaultSilent(int64(n), what)
+	}
+	return progressbar.NewOptions(n,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// writeReport prints the report in format, or writes it to out and its
+// other format beside it. Files are written whole or not at all.
+func writeReport(stdout io.Writer, out, format string, rep *evals.Report) error {
+	render := func(f string) ([]byte, error) {
+		var buf bytes.Buffer
+		var err error
+		if f == "json" {
+			err = writeJSON(&buf, rep)
+		} else {
+			err = rep.WriteMarkdown(&buf)
+		}
+		return buf.Bytes(), err
+	}
+	if out == "" {
+		b, err := render(format)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(b)
+		return err
+	}
+	other, otherPath := "json", siblingPath(out, ".json")
+	if format == "json" {
+		other, otherPath = "md", siblingPath(out, ".md")
+	}
+	for _, f := range []struct{ format, path string }{{format, out}, {other, otherPath}} {
+		b, err := render(f.format)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(f.path, b); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %s and %s\n", out, otherPath)
+	return nil
+}
+
+// siblingPath swaps path's .md or .json extension for ext, or appends ext.
+func siblingPath(path, ext string) string {
+	switch filepath.Ext(path) {
+	case ".md", ".json":
+		return strings.TrimSuffix(path, filepath.Ext(path)) + ext
+	}
+	return path + ext
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return slorec.Errorf(slorec.EINVALID, "write %s: %v", path, err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func runEvalGen(_ context.Context, _ *env, _ []string) error {
+	return slorec.Errorf(slorec.EUNAVAILABLE, "eval gen: not wired yet")
+}

@@ -1,0 +1,216 @@
+package evals
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/evals/backtest"
+)
+
+// Suite names.
+const (
+	SuiteBacktest     = "backtest"
+	SuiteRetrieval    = "retrieval"
+	SuiteRedteam      = "redteam"
+	SuiteFaithfulness = "faithfulness"
+	SuiteAll          = "all"
+)
+
+// Suites lists the suites in the order "all" runs them.
+var Suites = []string{SuiteBacktest, SuiteRetrieval, SuiteRedteam, SuiteFaithfulness}
+
+// pending says why a suite cannot run yet; a suite absent here runs.
+var pending = map[string]string{
+	SuiteRetrieval:    "needs the knowledge corpus and the hybrid retriever, which are not built yet",
+	SuiteRedteam:      "needs the guardrails and the drafting layer, which are not built yet",
+	SuiteFaithfulness: "needs the drafting layer (deterministic and LLM drafters), which is not built yet",
+}
+
+// Available reports whether suite can run in this build, and why not.
+func Available(suite string) (bool, string) {
+	if why, ok := pending[suite]; ok {
+		return false, why
+	}
+	for _, s := range Suites {
+		if s == suite {
+			return true, ""
+		}
+	}
+	return false, "unknown suite"
+}
+
+// SuiteStatus says whether a suite ran.
+type SuiteStatus struct {
+	Name string `json:"name"`
+	Ran  bool   `json:"ran"`
+	Note string `json:"note,omitempty"`
+}
+
+// Report is the outcome of one `slorec eval` run: what ran, on what data,
+// and the results. It is deterministic: the same code, data and flags
+// give the same bytes.
+type Report struct {
+	Suite  string        `json:"suite"`
+	Engine string        `json:"engine"`
+	Suites []SuiteStatus `json:"suites"`
+	// Backtest holds one result per dataset, in the order given.
+	Backtest []*backtest.Result `json:"backtest,omitempty"`
+	// Pass is true when every suite that ran passed on every dataset.
+	Pass bool `json:"pass"`
+}
+
+// Finish sets Pass from the results.
+func (r *Report) Finish() {
+	r.Pass = true
+	for _, b := range r.Backtest {
+		r.Pass = r.Pass && b.Verdict.Pass
+	}
+}
+
+// WriteMarkdown renders r for a reader who has not seen the code: what was
+// measured, on which data, against which baselines, and the verdicts.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	p := &mdWriter{w: w}
+	p.f("# slorec offline evaluation\n\n")
+	p.f("Engine `%s`, suite `%s`. Overall: **%s**.\n\n", r.Engine, r.Suite, passText(r.Pass))
+	p.f("| suite | ran | note |\n|---|---|---|\n")
+	for _, s := range r.Suites {
+		ran := "yes"
+		if !s.Ran {
+			ran = "no"
+		}
+		p.f("| %s | %s | %s |\n", s.Name, ran, s.Note)
+	}
+	if len(r.Backtest) > 0 {
+		writeBacktest(p, r.Backtest)
+	}
+	return p.err
+}
+
+func writeBacktest(p *mdWriter, results []*backtest.Result) {
+	p.f("\n## Backtest\n\n")
+	p.f("Each dataset's history is split in time: the engine is fitted on the training window and its targets are scored on the test window that follows, with an SLO window as long as the test window. ")
+	p.f("An availability target is attained when the test window's availability (good / total requests) reaches it; a latency target when the test window's share of requests under the threshold reaches the percentile. ")
+	p.f("Slack is achieved minus target for availability (in percentage points) and the threshold's margin over the test window's own percentile latency for latency (as a share of the threshold); budget burned is the test window's errors (or slow requests) over the target's budget.\n\n")
+	p.f("Baselines: **current** (the dataset's committed SLOs, where it has any), **observed-mean** (the training window's mean availability and mean percentile latency), **fixed-99.9** (99.9%% availability for everyone), and **peer** (the 99%%-of-windows availability of rolling SLO-length windows capped by the product of the hard dependencies' availabilities, and the 99th percentile of the training percentile series for latency). ")
+	p.f("A dataset passes when slorec attains at least %.0f%% of its service-SLI pairs, no recommended target is above its dependency ceiling, and no baseline that also attains %.0f%% of the shared pairs is tighter (smaller mean slack) on them; a baseline sharing fewer than %d pairs with slorec is shown but not judged.\n\n", 100*backtest.MinAttainment, 100*backtest.MinAttainment, backtest.MinSharedPairs)
+
+	p.f("| dataset | services scored | buckets | train / test days | slorec attained | availability slack | latency slack | intrinsic error (mean / max) | verdict |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		att, pairs := 0, 0
+		slack := map[slorec.SLIKind]string{slorec.Availability: "-", slorec.Latency: "-"}
+		for _, s := range r.Summaries {
+			if s.Method == backtest.Slorec {
+				att += s.Attained
+				pairs += s.Pairs
+				slack[s.SLI] = backtest.SlackText(s.SLI, s.MeanSlack)
+			}
+		}
+		intr := "-"
+		if r.Intrinsic != nil {
+			intr = fmt.Sprintf("%.4f / %.4f pp", r.Intrinsic.MeanAbsPP, r.Intrinsic.MaxAbsPP)
+		}
+		p.f("| %s | %d of %d | %s | %s / %s | %d / %d (%s) | %s | %s | %s | %s |\n", r.Dataset, r.Scored, r.Services, r.BucketWidth,
+			days(r.Train.Days), days(r.Test.Days), att, pairs, pctOf(att, pairs), slack[slorec.Availability], slack[slorec.Latency], intr, passText(r.Verdict.Pass))
+	}
+
+	for _, r := range results {
+		p.f("\n### %s\n\n", r.Dataset)
+		p.f("Training %s to %s (%s days), test %s to %s (%s days), %s buckets, SLO window %d days, tier %s, engine `%s`.\n\n",
+			r.Train.Start.Format("2006-01-02 15:04"), r.Train.End.Format("2006-01-02 15:04"), days(r.Train.Days),
+			r.Test.Start.Format("2006-01-02 15:04"), r.Test.End.Format("2006-01-02 15:04"), days(r.Test.Days),
+			r.BucketWidth, r.WindowDays, r.Tier, r.Engine)
+		p.f("**Verdict: %s.**\n\n", passText(r.Verdict.Pass))
+		for _, why := range r.Verdict.Reasons {
+			p.f("- %s\n", why)
+		}
+		p.f("\n| SLI | method | pairs | attained | rate | mean slack | mean budget burned |\n|---|---|---|---|---|---|---|\n")
+		for _, s := range r.Summaries {
+			p.f("| %s | %s | %d | %d | %s | %s | %.1f%% |\n", s.SLI, s.Method, s.Pairs, s.Attained, pctOf(s.Attained, s.Pairs), backtest.SlackText(s.SLI, s.MeanSlack), 100*s.MeanBurned)
+		}
+		p.f("\nslorec against each baseline on the pairs both cover:\n\n| SLI | baseline | shared pairs | slorec rate | baseline rate | slorec slack | baseline slack | slorec tighter |\n|---|---|---|---|---|---|---|---|\n")
+		for _, c := range r.Comparisons {
+			tighter := yes(c.SlorecTighter)
+			if !c.Judged {
+				tighter += " (not judged: too few pairs)"
+			}
+			p.f("| %s | %s | %d | %.1f%% | %.1f%% | %s | %s | %s |\n", c.SLI, c.Baseline, c.Pairs, 100*c.SlorecRate, 100*c.BaselineRate,
+				backtest.SlackText(c.SLI, c.SlorecSlack), backtest.SlackText(c.SLI, c.BaselineSlack), tighter)
+		}
+		p.f("\nFleet consistency: %d availability targets checked, %d above their dependency ceiling.\n",
+			r.Consistency.Checked, len(r.Consistency.AboveCeiling)+len(r.Consistency.Inconsistent))
+		if in := r.Intrinsic; in != nil {
+			p.f("\nIntrinsic availability inferred from the whole history against truth.json: %d services, mean absolute error %.4f pp, largest %.4f pp (%s).\n",
+				len(in.Services), in.MeanAbsPP, in.MaxAbsPP, in.MaxService)
+		}
+		var misses []string
+		for _, pr := range r.Pairs {
+			if pr.Method == backtest.Slorec && !pr.Attained {
+				misses = append(misses, missText(pr))
+			}
+		}
+		if len(misses) > 0 {
+			p.f("\nslorec targets missed in the test window:\n\n")
+			for _, m := range misses {
+				p.f("- %s\n", m)
+			}
+		}
+		for _, n := range r.Notes {
+			p.f("\nNote: %s\n", n)
+		}
+	}
+}
+
+func missText(p backtest.Pair) string {
+	if p.SLI == slorec.Availability {
+		return fmt.Sprintf("%s availability: target %s, achieved %s (budget burned %.0f%%)", p.Service, pct(p.Target), pct(p.Achieved), 100*p.BudgetBurned)
+	}
+	return fmt.Sprintf("%s latency: p%g under %g ms, achieved %s under it (the test window's p%g was %g ms)", p.Service, p.Percentile, p.ThresholdMs, pct(p.Achieved), p.Percentile, p.AchievedMs)
+}
+
+type mdWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (m *mdWriter) f(format string, args ...any) {
+	if m.err == nil {
+		_, m.err = fmt.Fprintf(m.w, format, args...)
+	}
+}
+
+func passText(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "FAIL"
+}
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func pctOf(n, d int) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(d))
+}
+
+func pct(v float64) string {
+	s := fmt.Sprintf("%.4f", 100*v)
+	return strings.TrimRight(strings.TrimRight(s, "0"), ".") + "%"
+}
+
+func days(v float64) string {
+	if v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
