@@ -160,7 +160,7 @@ func chooseAvailability(a *Analysis, opt Options) availabilityChoice {
 		ch.tier, ch.target = ch.candidates[pick].Tier, ch.candidates[pick].Target
 		return ch
 	}
-	t, onLadder := snapDown(bound)
+	t, onLadder := ceilingTarget(bound)
 	ch.belowLadder = !onLadder
 	if t == 0 { // the dependencies (or the service) fail nearly every request
 		ch.none = true
@@ -173,7 +173,7 @@ func chooseAvailability(a *Analysis, opt Options) availabilityChoice {
 	if len(ch.candidates) == 0 {
 		breach = 0.5 // nothing measured: a coin toss, said plainly
 	}
-	reason := fmt.Sprintf("the dependency bound %s snapped down", pct(bound))
+	reason := fmt.Sprintf("the dependency bound %s with its error budget rounded up to two digits", pct(bound))
 	if len(ch.candidates) > 0 {
 		reason += "; breach probability is at most that of the lowest measured tier"
 		ch.atCeiling = true

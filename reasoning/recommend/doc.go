@@ -24,7 +24,9 @@
 //	              to what it delivers, capped by its published SLA
 //	Bound(s)    = min(Ceiling(s), Promise(s))
 //	Target(s)   = the chosen tier's target if ≤ Bound(s), else the highest
-//	              lower tier that is, else Bound(s) snapped down the ladder
+//	              lower tier that is, else Bound(s) with its error budget
+//	              rounded up to two significant digits (see ceilingTarget);
+//	              none when that is under 0.0001%
 //
 // Ceiling says what the dependencies deliver; Promise what they will be
 // held to once every recommendation is adopted. Taking the smaller means no

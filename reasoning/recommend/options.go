@@ -90,5 +90,5 @@ func (o Options) validate() error {
 }
 
 func (o Options) statsOptions() stats.Options {
-	return stats.Options{WindowDays: o.WindowDays, Resamples: o.Resamples, Seed: o.Seed}
+	return stats.Options{WindowDays: o.WindowDays, StepHours: 1, Resamples: o.Resamples, Seed: o.Seed}
 }

@@ -477,15 +477,27 @@ func fleetSummary(g *depgraph.Graph, res *Result, targets map[string]float64, af
 	return f
 }
 
-// snapDown snaps v down the ladder; below the lowest rung it keeps three
-// decimals (six for tiny values), rounded down, so the result never
-// exceeds v. Under 0.0001% it is 0: no positive target fits.
+// ceilingTarget is the target of the "ceiling" tier, taken when no
+// measured tier fits the bound: the bound with its error budget rounded up
+// to two significant digits (97.758% has a 2.242% budget, rounded to 2.3%:
+// 97.7%), capped at the ladder's top rung. It never exceeds v and, unlike
+// snapping to the ladder, keeps all but a sliver of what the dependencies
+// allow: snapping 97.758% down to 95% would more than double the budget.
+// Under 0.0001% it is 0: no positive target fits. The bool says whether v
+// is on the ladder (at least its lowest rung).
+func ceilingTarget(v float64) (float64, bool) {
+	top, bottom := stats.DefaultLadder[len(stats.DefaultLadder)-1], stats.DefaultLadder[0]
+	if v >= top {
+		return top, true
+	}
+	t := 1 - stats.CeilSignificant(1-v, 2)
+	if t < 1e-6 {
+		return 0, false
+	}
+	return math.Round(t*1e9) / 1e9, v >= bottom-1e-12
+}
+
+// snapDown snaps v down the ladder; false when v is below its lowest rung.
 func snapDown(v float64) (float64, bool) {
-	if t, ok := stats.SnapDown(v, stats.DefaultLadder); ok {
-		return t, true
-	}
-	if t := math.Floor(v*1000) / 1000; t > 0 {
-		return t, false
-	}
-	return math.Floor(v*1e6) / 1e6, false
+	return stats.SnapDown(v, stats.DefaultLadder)
 }

@@ -101,7 +101,7 @@ func TestChainByHand(t *testing.T) {
 	lf := objective(front, slorec.Latency)
 	require.Equal(t, 80.0, lf.Bound)
 	require.Equal(t, 95.0, lf.Percentile)
-	require.Equal(t, 150.0, lf.ThresholdMs, "120 ms × 1.1 snapped up")
+	require.Equal(t, 140.0, lf.ThresholdMs, "120 ms × 1.1 = 132 ms, rounded up to two digits")
 }
 
 func TestPromiseHoldsDependentsToDependencyTargets(t *testing.T) {

@@ -48,6 +48,16 @@ func BenchmarkAnalyze(b *testing.B) {
 			}
 		})
 	}
+	// The engine's settings: hourly steps (49 windows of 28 days in 30
+	// days instead of 3), 200 resamples.
+	b.Run("resamples=200/step=1h", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := stats.Analyze(buckets, stats.Options{Resamples: 200, StepHours: 1}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkLatencyConstant is the best case: identical buckets, so the

@@ -73,7 +73,7 @@ func TestSolveWindowsAgainstBisection(t *testing.T) {
 				qs = append(qs, dists[i].quantile(target))
 			}
 			lo, hi := slices.Min(qs), slices.Max(qs)
-			got := solveWindows(dists, weight, cumW, s.windows, qs, target)
+			got := solveWindows(&latencyBuffers{}, dists, weight, cumW, s.windows, qs, target)
 			for wi, w := range s.windows {
 				att := func(lt float64) float64 {
 					var num float64

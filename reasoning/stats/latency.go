@@ -108,6 +108,21 @@ func phiInv(y float64) float64 {
 type latencyBuffers struct {
 	dists                  []dist
 	weight, cumW, qs, frac []float64
+	// Per window (solveWindows): the windows with data, their
+	// thresholds and brackets, the bucket indexes their sums are taken
+	// at, and the grid sums.
+	wins, ends      []span
+	tw              []float64
+	br              []bracket
+	bounds          []int
+	grid, sums, acc []float64
+}
+
+// bracket is a window's search interval in log latency, with attainment
+// below target at l and at least target at h (NaN until evaluated).
+type bracket struct {
+	l, h   float64
+	al, ah float64
 }
 
 // dist is a bucket's latency distribution F(log t), known at up to three
@@ -400,7 +415,7 @@ func latency(s *series, opt Options) LatencyResult {
 
 	// Windows with latency data and traffic, and the search range: a
 	// mixture's quantile lies between its components' quantiles.
-	var wins []span
+	wins := buf.wins[:0]
 	for _, w := range s.windows {
 		if cumW[w.hi]-cumW[w.lo] > 0 {
 			wins = append(wins, w)
@@ -419,8 +434,8 @@ func latency(s *series, opt Options) LatencyResult {
 			qs = append(qs, dists[i].quantile(target))
 		}
 	}
-	buf.qs = qs
-	tw := solveWindows(dists, weight, cumW, wins, qs, target)
+	buf.qs, buf.wins = qs, wins
+	tw := solveWindows(buf, dists, weight, cumW, wins, qs, target)
 	slices.Sort(tw)
 	res.HasData = true
 	res.Windows = len(tw)
@@ -468,8 +483,11 @@ func latency(s *series, opt Options) LatencyResult {
 // the window's request-weighted attainment reaches target (see
 // gridPoints). qs are the log quantiles at target of the buckets with
 // weight; they are reordered.
-func solveWindows(dists []dist, weight, cumW []float64, wins []span, qs []float64, target float64) []float64 {
-	out := make([]float64, len(wins))
+//
+// Its working memory comes from buf, and the result is buf.tw.
+func solveWindows(buf *latencyBuffers, dists []dist, weight, cumW []float64, wins []span, qs []float64, target float64) []float64 {
+	buf.tw = resize(buf.tw, len(wins))
+	out := buf.tw
 	lo, hi := slices.Min(qs), slices.Max(qs)
 	if hi-lo < 1e-12 {
 		for i := range out {
@@ -477,24 +495,23 @@ func solveWindows(dists []dist, weight, cumW []float64, wins []span, qs []float6
 		}
 		return out
 	}
-	type bracket struct {
-		l, h   float64 // log thresholds
-		al, ah float64 // attainment at l and h; NaN until evaluated
-	}
-	br := make([]bracket, len(wins))
+	buf.br = resize(buf.br, len(wins))
+	br := buf.br
 	for i := range br {
 		br[i] = bracket{lo, hi, math.NaN(), math.NaN()}
 	}
 	// Window sums are differences of running sums taken at the windows'
 	// ends: bounds lists those bucket indexes, ascending.
-	bounds := make([]int, 0, 2*len(wins))
+	bounds := buf.bounds[:0]
 	for _, w := range wins {
 		bounds = append(bounds, w.lo, w.hi)
 	}
 	slices.Sort(bounds)
 	bounds = slices.Compact(bounds)
 	at := func(i int) int { j, _ := slices.BinarySearch(bounds, i); return j }
-	ends := make([]span, len(wins)) // positions in bounds
+	buf.bounds = bounds
+	buf.ends = resize(buf.ends, len(wins))
+	ends := buf.ends // positions in bounds
 	for wi, w := range wins {
 		ends[wi] = span{at(w.lo), at(w.hi)}
 	}
@@ -504,7 +521,8 @@ func solveWindows(dists []dist, weight, cumW []float64, wins []span, qs []float6
 		L, H = lo, hi
 	}
 	points := gridPoints
-	var grid, sums, acc []float64
+	grid, sums, acc := buf.grid, buf.sums, buf.acc
+	defer func() { buf.grid, buf.sums, buf.acc = grid, sums, acc }()
 	for range gridRounds {
 		k := points
 		if (H-L)/float64(k-1) < gridTolerance {
@@ -600,5 +618,5 @@ func Threshold(buckets []slorec.MetricBucket, p float64) (float64, bool) {
 	if len(qs) == 0 {
 		return 0, false
 	}
-	return solveWindows(dists, weight, cumW, []span{{0, n}}, qs, p/100)[0], true
+	return solveWindows(&latencyBuffers{}, dists, weight, cumW, []span{{0, n}}, qs, p/100)[0], true
 }

@@ -150,7 +150,7 @@ func mixed(days int, shape func(hour int) ([3]float64, int64)) []slorec.MetricBu
 }
 
 func TestLatencyByHand(t *testing.T) {
-	t.Run("A constant series: every window's p95 is 200 ms; 220 snaps up to 250.", func(t *testing.T) {
+	t.Run("A constant series: every window's p95 is 200 ms; 200 × 1.1 = 220 stays.", func(t *testing.T) {
 		res, err := stats.Latency(hourly(30, 100, noErrors), stats.Options{})
 		require.NoError(t, err)
 		require.True(t, res.HasData)
@@ -161,9 +161,9 @@ func TestLatencyByHand(t *testing.T) {
 		require.Contains(t, res.Quality.Reasons, "latency tiers rest on only 3 rolling 28-day windows")
 		for _, c := range res.Candidates {
 			require.InDelta(t, 200, c.RawMs, 1e-9, c.Tier)
-			require.Equal(t, 250.0, c.ThresholdMs)
-			// 250 ms is log(1.25)/log(1.5) of the way from p95 to p99.
-			require.InDelta(t, 0.95+0.04*math.Log(1.25)/math.Log(1.5), c.Attainment, 1e-12)
+			require.Equal(t, 220.0, c.ThresholdMs)
+			// 220 ms is log(1.1)/log(1.5) of the way from p95 to p99.
+			require.InDelta(t, 0.95+0.04*math.Log(1.1)/math.Log(1.5), c.Attainment, 1e-12)
 			require.Zero(t, c.BreachProbability)
 		}
 	})
@@ -177,7 +177,7 @@ func TestLatencyByHand(t *testing.T) {
 		require.NoError(t, err)
 		for _, c := range res.Candidates {
 			require.InDelta(t, 100*math.Pow(2, 45.0/49), c.RawMs, 1e-6) // 188.998
-			require.Equal(t, 250.0, c.ThresholdMs, "207.9 snaps up to 250")
+			require.Equal(t, 210.0, c.ThresholdMs, "207.9 rounds up to 210")
 		}
 	})
 	t.Run("Three times the traffic on A: (335 + 57·u)/400 = 0.95 at t = 100·2^(45/57).", func(t *testing.T) {
@@ -190,7 +190,7 @@ func TestLatencyByHand(t *testing.T) {
 		require.NoError(t, err)
 		for _, c := range res.Candidates {
 			require.InDelta(t, 100*math.Pow(2, 45.0/57), c.RawMs, 1e-6) // 172.844
-			require.Equal(t, 200.0, c.ThresholdMs, "190.1 snaps up to 200")
+			require.Equal(t, 200.0, c.ThresholdMs, "190.1 rounds up to 200")
 		}
 	})
 	// Ten days of A, except day 9 all B; 2-day windows: eight windows at
@@ -210,25 +210,26 @@ func TestLatencyByHand(t *testing.T) {
 		require.InDelta(t, 100*math.Pow(2, 45.0/49), c[0].RawMs, 1e-6)
 		require.InDelta(t, 100*math.Pow(2, 45.0/49), c[1].RawMs, 1e-6)
 		require.InDelta(t, 100, c[2].RawMs, 1e-9)
-		require.Equal(t, []float64{250, 250, 120}, []float64{c[0].ThresholdMs, c[1].ThresholdMs, c[2].ThresholdMs}, "207.9 and 110 snap up")
+		require.Equal(t, []float64{210, 210, 110}, []float64{c[0].ThresholdMs, c[1].ThresholdMs, c[2].ThresholdMs}, "207.9 rounds up to 210; 110 stays")
 
-		// At 250 ms: A is in its upper tail, Φ(ln 5 / (ln 4 / z99)) =
-		// Φ(2.7008) = 0.996541; B is 0.95 + 0.04·log2(1.25) = 0.962877.
-		// Nine days of A, one of B; no window misses.
-		require.InDelta(t, (9*0.996541418869996+0.9628771237954945)/10, c[0].Attainment, tailDelta)
+		// At 210 ms: A is in its upper tail, 1 − 0.01·(1 − Φ(z))/(1 − Φ(z99))
+		// with z = ln 4.2 / (ln 4 / z99) = 2.4082: 0.991985; B is 0.95 +
+		// 0.04·log2(1.05) = 0.952816. Nine days of A, one of B; no window
+		// misses.
+		require.InDelta(t, (9*0.9919848049567583+0.9528155731156559)/10, c[0].Attainment, tailDelta)
 		require.Zero(t, c[0].BreachProbability)
 		require.Equal(t, c[0].Attainment, c[1].Attainment, "one threshold, one attainment")
-		// At 120 ms: A 0.95 + 0.04·log2(1.2) = 0.960521, B 0.5 +
-		// 0.45·log2(1.2) = 0.618365. The window [8, 10) averages 0.789 <
+		// At 110 ms: A 0.95 + 0.04·log2(1.1) = 0.955500, B 0.5 +
+		// 0.45·log2(1.1) = 0.561877. The window [8, 10) averages 0.759 <
 		// 0.95: one window in nine misses.
-		fa, fb := 0.95+0.04*math.Log2(1.2), 0.5+0.45*math.Log2(1.2)
+		fa, fb := 0.95+0.04*math.Log2(1.1), 0.5+0.45*math.Log2(1.1)
 		require.InDelta(t, (9*fa+fb)/10, c[2].Attainment, 1e-12)
 		require.InDelta(t, 1.0/9, c[2].BreachProbability, 1e-12)
 	})
 	t.Run("Headroom is applied before snapping.", func(t *testing.T) {
 		res, err := stats.Latency(hourly(30, 100, noErrors), stats.Options{Headroom: 1.6})
 		require.NoError(t, err)
-		require.Equal(t, 400.0, res.Candidates[0].ThresholdMs, "200 × 1.6 = 320 snaps up to 400")
+		require.Equal(t, 320.0, res.Candidates[0].ThresholdMs, "200 × 1.6 = 320 stays on two digits")
 	})
 }
 

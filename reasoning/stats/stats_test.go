@@ -49,30 +49,46 @@ func TestSnapUpMs(t *testing.T) {
 		v    float64
 		want float64
 	}{
-		{"Below the lowest rung gives it.", 0.3, 1},
-		{"Zero gives the lowest rung.", 0, 1},
-		{"Negative gives the lowest rung.", -5, 1},
-		{"NaN gives the lowest rung.", math.NaN(), 1},
-		{"On a rung stays.", 250, 250},
-		{"Just above a rung snaps to the next.", 250.001, 300},
-		{"Rungs are at most 25% apart.", 401, 500},
-		{"Round values between the old 1-2-5 rungs.", 51, 60},
-		{"Float noise below a rung stays on it.", 200 * 1.1 / 1.1, 200},
-		{"Between rungs snaps up.", 201, 250},
-		{"The top rung.", 60000, 60000},
-		{"Above the top: the next whole second.", 60000.5, 61000},
-		{"Above the top, on a whole second, stays.", 61000, 61000},
-		{"Far above the top.", 123456, 124000},
+		{"Below 1 ms gives 1 ms.", 0.3, 1},
+		{"Zero gives 1 ms.", 0, 1},
+		{"Negative gives 1 ms.", -5, 1},
+		{"NaN gives 1 ms.", math.NaN(), 1},
+		{"Two digits stay.", 250, 250},
+		{"Just above two digits rounds up.", 250.001, 260},
+		{"Float noise below a value stays on it.", 200 * 1.1 / 1.1, 200},
+		{"A fraction under 10 ms keeps one decimal.", 5.21, 5.3},
+		{"Under 100 ms: whole milliseconds.", 52.3, 53},
+		{"Seconds: hundreds of milliseconds.", 1234, 1300},
+		{"Minutes.", 61234, 62000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			require.Equal(t, tt.want, stats.SnapUpMs(tt.v))
 		})
 	}
-	for i := 1; i < len(stats.LatencyLadderMs); i++ {
-		require.Less(t, stats.LatencyLadderMs[i-1], stats.LatencyLadderMs[i], "ladder ascending")
-	}
 	for i := 1; i < len(stats.DefaultLadder); i++ {
 		require.Less(t, stats.DefaultLadder[i-1], stats.DefaultLadder[i], "ladder ascending")
 	}
+}
+
+func TestCeilSignificant(t *testing.T) {
+	tests := []struct {
+		v      float64
+		digits int
+		want   float64
+	}{
+		{0.02242, 2, 0.023},
+		{0.00589, 2, 0.0059},
+		{0.001, 2, 0.001},
+		{1 - 0.999, 2, 0.001}, // 0.0010000000000000009 stays
+		{0.0010001, 2, 0.0011},
+		{123, 1, 200},
+		{9.99, 2, 10},
+		{0, 2, 0},
+		{-1, 2, -1},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, stats.CeilSignificant(tt.v, tt.digits), "%v to %d digits", tt.v, tt.digits)
+	}
+	require.True(t, math.IsInf(stats.CeilSignificant(math.Inf(1), 2), 1))
 }
