@@ -19,6 +19,7 @@ import (
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/evals"
 	"github.com/slorec/slorec/evals/backtest"
+	"github.com/slorec/slorec/evals/gen"
 	"github.com/slorec/slorec/evals/petshop"
 	"github.com/slorec/slorec/reasoning/recommend"
 )
@@ -39,7 +40,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func evalUsage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: slorec eval <suite> [flags]")
-	fmt.Fprintln(w, "       slorec eval gen (--topology FILE | --services N) [--days D] [--seed S] --out DIR")
+	fmt.Fprintln(w, "       slorec eval gen (--topology FILE | --services N | --builtin NAME) [--days D] [--seed S] --out DIR")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Suites:")
 	for _, s := range append(append([]string(nil), evals.Suites...), evals.SuiteAll) {
@@ -290,6 +291,105 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(f.Name(), path)
 }
 
-func runEvalGen(_ context.Context, _ *env, _ []string) error {
-	return slorec.Errorf(slorec.EUNAVAILABLE, "eval gen: not wired yet")
+// runEvalGen generates a synthetic dataset: from a topology file (the
+// dataset format, or a {services:[{id, kind, deps}]} source topology with
+// the built-in assumptions), a built-in dataset's spec, or a random
+// layered graph.
+func runEvalGen(_ context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("eval gen", flag.ContinueOnError)
+	topo := fs.String("topology", "", "topology file: dataset-format topology.json or a source topology")
+	builtin := fs.String("builtin", "", "regenerate a built-in dataset by name: "+strings.Join(builtinNames(), ", "))
+	services := fs.Int("services", 0, "generate a random layered graph of N services instead")
+	days := fs.Int("days", gen.DefaultDays, "days of metrics")
+	seed := fs.Int64("seed", 1, "seed of every random draw")
+	out := fs.String("out", "", "directory to write (must not exist, or be empty)")
+	if err := parseFlags(fs, args, e.stderr, false); err != nil {
+		return err
+	}
+	given := 0
+	for _, set := range []bool{*topo != "", *builtin != "", *services != 0} {
+		if set {
+			given++
+		}
+	}
+	switch {
+	case given != 1:
+		fs.Usage()
+		return usagef("eval gen: give exactly one of -topology, -builtin and -services")
+	case *out == "":
+		fs.Usage()
+		return usagef("eval gen: -out is required")
+	case *services < 0 || *services > 100_000:
+		return usagef("eval gen: -services %d is not in 1..100000", *services)
+	case *days < 1 || *days > 366:
+		return usagef("eval gen: -days %d is not in 1..366", *days)
+	}
+	if err := checkEmptyDir(*out); err != nil {
+		return err
+	}
+	var d *dataset.Dataset
+	var err error
+	switch {
+	case *builtin != "":
+		if _, ok := gen.Lookup(*builtin); !ok {
+			return usagef("eval gen: no built-in dataset %q (have %s)", *builtin, strings.Join(builtinNames(), ", "))
+		}
+		d, err = gen.Build(*builtin)
+	case *topo != "":
+		var g slorec.Graph
+		if g, err = gen.LoadTopology(*topo); err == nil {
+			d, err = gen.Generate(g, gen.Options{Days: *days, Seed: *seed})
+		}
+	default:
+		d, err = gen.Generate(gen.Random(*services, *seed), gen.Options{Days: *days, Seed: *seed})
+	}
+	if err != nil {
+		return fmt.Errorf("eval gen: %w", err)
+	}
+	if err := writeDatasetDir(*out, d); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %d services, %d buckets, %d incidents\n", *out, len(d.Graph.Services), len(d.Metrics), len(d.Incidents))
+	return nil
+}
+
+func builtinNames() []string {
+	var names []string
+	for _, s := range gen.Datasets() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// checkEmptyDir refuses an existing directory with files in it, so a
+// generated dataset never mixes with an old one.
+func checkEmptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return slorec.Errorf(slorec.EINVALID, "eval gen: %v", err)
+	case len(entries) > 0:
+		return slorec.Errorf(slorec.ECONFLICT, "eval gen: %s exists and is not empty", dir)
+	}
+	return nil
+}
+
+// writeDatasetDir writes d into a fresh directory beside dir and renames
+// it into place, so a failure leaves no half-written dataset.
+func writeDatasetDir(dir string, d *dataset.Dataset) error {
+	parent := filepath.Dir(filepath.Clean(dir))
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp*")
+	if err != nil {
+		return slorec.Errorf(slorec.EINVALID, "eval gen: %v", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := dataset.Write(tmp, d); err != nil {
+		return err
+	}
+	if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err // not empty after all, or not ours to remove
+	}
+	return os.Rename(tmp, dir)
 }

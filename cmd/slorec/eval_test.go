@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/evals"
 )
 
@@ -85,4 +86,69 @@ func TestEvalOutIsAllOrNothing(t *testing.T) {
 	require.Equal(t, 1, code, stderr)
 	_, err := os.Stat(filepath.Dir(out))
 	require.True(t, os.IsNotExist(err), "nothing is created")
+}
+
+func TestEvalGenWritesALoadableDataset(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fleet")
+	code, stdout, stderr := invoke(t, nil, "eval", "gen", "--services", "20", "--days", "10", "--seed", "4", "--out", out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "wrote "+out+": 20 services, 4800 buckets")
+	d, err := dataset.Load(out, dataset.LoadOptions{})
+	require.NoError(t, err)
+	require.Len(t, d.Graph.Services, 20)
+	require.NotNil(t, d.Truth, "a generated dataset carries its ground truth")
+
+	// The same seed gives the same bytes.
+	again := filepath.Join(t.TempDir(), "again")
+	code, _, stderr = invoke(t, nil, "eval", "gen", "--services", "20", "--days", "10", "--seed", "4", "--out", again)
+	require.Equal(t, 0, code, stderr)
+	for _, f := range []string{"topology.json", "metrics.csv", "truth.json"} {
+		a, err := os.ReadFile(filepath.Join(out, f))
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(again, f))
+		require.NoError(t, err)
+		require.Equal(t, a, b, f)
+	}
+
+	// A source topology from the shared data, with the built-in
+	// assumptions for its system.
+	src := filepath.Join(t.TempDir(), "bookinfo")
+	code, _, stderr = invoke(t, nil, "eval", "gen", "--topology", "../../../shared/data/topology/istio-bookinfo/source-topology.json", "--days", "5", "--out", src)
+	require.Equal(t, 0, code, stderr)
+}
+
+func TestEvalGenRefusesBadInputAndWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full")
+	require.NoError(t, os.MkdirAll(full, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(full, "keep.txt"), []byte("x"), 0o644))
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"services":[{"id":"a","deps":[{"target":"a"}]}]}`), 0o644))
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"No source.", []string{"--out", filepath.Join(dir, "x")}, 2, "exactly one of"},
+		{"Two sources.", []string{"--services", "3", "--builtin", "sock-shop", "--out", filepath.Join(dir, "x")}, 2, "exactly one of"},
+		{"No output.", []string{"--services", "3"}, 2, "-out is required"},
+		{"Too many days.", []string{"--services", "3", "--days", "400", "--out", filepath.Join(dir, "x")}, 2, "-days 400"},
+		{"An unknown built-in.", []string{"--builtin", "nope", "--out", filepath.Join(dir, "x")}, 2, `no built-in dataset "nope"`},
+		{"A non-empty output.", []string{"--services", "3", "--out", full}, 1, "exists and is not empty"},
+		{"A missing topology.", []string{"--topology", filepath.Join(dir, "none.json"), "--out", filepath.Join(dir, "x")}, 1, "no such file"},
+		{"A self-dependency.", []string{"--topology", bad, "--out", filepath.Join(dir, "x")}, 1, `self-dependency: "a" depends on itself`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := invoke(t, nil, append([]string{"eval", "gen"}, tt.args...)...)
+			require.Equal(t, tt.code, code, stderr)
+			require.Contains(t, stderr, tt.want)
+			_, err := os.Stat(filepath.Join(dir, "x"))
+			require.True(t, os.IsNotExist(err), "nothing written")
+		})
+	}
+	entries, err := os.ReadDir(full)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "the non-empty directory is untouched")
 }
