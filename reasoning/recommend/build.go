@@ -56,7 +56,7 @@ func ms(v float64) string {
 // writes it up, so recommendations can be built concurrently.
 func build(a *Analysis, opt Options) slorec.Recommendation {
 	id := a.Service.ID
-	var f factList
+	f := factList{list: make([]slorec.Fact, 0, 24)} // a service with a few dependencies has about 20
 	rec := slorec.Recommendation{Service: id, EngineVersion: EngineVersion}
 	flags := map[string]bool{}
 	for _, fl := range a.Composition.Flags {
