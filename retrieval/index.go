@@ -113,11 +113,28 @@ type Index interface {
 // original paper and of most hybrid search engines.
 const RRFK = 60
 
-// legDepth is how many candidates each leg contributes to the fusion.
-func legDepth(k int) int { return max(4*k, 40) }
+// LegDepth is how many candidates each leg contributes to the fusion.
+func LegDepth(k int) int { return max(4*k, 40) }
 
-// normalize fills the defaults of q and checks it.
-func (q Query) normalize() (Query, error) {
+// Words are the query terms for a full-text engine with its own stemmer:
+// lowercase letters and digits, stopwords dropped, unstemmed.
+func Words(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) || r > unicode.MaxASCII
+	}) {
+		if stopwords[w] || len(w) < 2 || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+// Normalize fills the defaults of q and checks it.
+func (q Query) Normalize() (Query, error) {
 	if q.K <= 0 {
 		q.K = 5
 	}
@@ -144,10 +161,10 @@ func (q Query) normalize() (Query, error) {
 	return q, nil
 }
 
-// fuse merges the legs' ranked lists. In hybrid mode the score is the
+// Fuse merges the legs' ranked lists. In hybrid mode the score is the
 // reciprocal-rank sum; with one leg, that leg's own score. Ties break by
 // chunk id, so results are deterministic.
-func fuse(mode Mode, k int, vec, text []Hit) []Hit {
+func Fuse(mode Mode, k int, vec, text []Hit) []Hit {
 	byID := map[string]*Hit{}
 	var order []*Hit
 	add := func(h Hit, leg func(*Hit) *Leg, rank int) {
@@ -253,10 +270,10 @@ func stem(w string) string {
 	return w
 }
 
-// validateRecords checks a batch before anything is stored: ids and
+// ValidateRecords checks a batch before anything is stored: ids and
 // document ids present and consistent, no duplicate chunk ids, finite
 // vectors.
-func validateRecords(records []Record) error {
+func ValidateRecords(records []Record) error {
 	seen := map[string]bool{}
 	for i, r := range records {
 		switch {

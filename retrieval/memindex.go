@@ -40,7 +40,7 @@ func NewMemIndex() *MemIndex {
 
 // Put implements Index.
 func (m *MemIndex) Put(_ context.Context, records []Record) error {
-	if err := validateRecords(records); err != nil {
+	if err := ValidateRecords(records); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -99,7 +99,7 @@ func (m *MemIndex) deleteLocked(docID string) {
 
 // Search implements Index.
 func (m *MemIndex) Search(ctx context.Context, q Query) ([]Hit, error) {
-	q, err := q.normalize()
+	q, err := q.Normalize()
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (m *MemIndex) Search(ctx context.Context, q Query) ([]Hit, error) {
 	defer m.mu.RUnlock()
 	depth := q.K
 	if q.Mode == Hybrid {
-		depth = legDepth(q.K)
+		depth = LegDepth(q.K)
 	}
 	var vec, text []Hit
 	if q.Mode != TextOnly && len(q.Vector) > 0 {
@@ -116,7 +116,7 @@ func (m *MemIndex) Search(ctx context.Context, q Query) ([]Hit, error) {
 	if q.Mode != VectorOnly {
 		text = m.textLeg(q, depth)
 	}
-	return fuse(q.Mode, q.K, vec, text), ctx.Err()
+	return Fuse(q.Mode, q.K, vec, text), ctx.Err()
 }
 
 func (m *MemIndex) vectorLeg(q Query, depth int) []Hit {
@@ -136,7 +136,7 @@ func (m *MemIndex) vectorLeg(q Query, depth int) []Hit {
 		s := dot / (r.norm * qn)
 		hits = append(hits, Hit{Chunk: r.Chunk, Vector: Leg{Score: s}, Score: s})
 	}
-	return top(hits, depth)
+	return Top(hits, depth)
 }
 
 func (m *MemIndex) textLeg(q Query, depth int) []Hit {
@@ -167,11 +167,11 @@ func (m *MemIndex) textLeg(q Query, depth int) []Hit {
 			hits = append(hits, Hit{Chunk: r.Chunk, Text: Leg{Score: s}, Score: s})
 		}
 	}
-	return top(hits, depth)
+	return Top(hits, depth)
 }
 
-// top sorts hits by score, then id, and keeps n.
-func top(hits []Hit, n int) []Hit {
+// Top sorts hits by score, then id, and keeps n.
+func Top(hits []Hit, n int) []Hit {
 	slices.SortFunc(hits, func(a, b Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c

@@ -1,0 +1,70 @@
+package pgindex
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/slorec/slorec/internal/pgtest"
+	"github.com/slorec/slorec/retrieval"
+	"github.com/slorec/slorec/retrieval/indextest"
+	"github.com/slorec/slorec/store/postgres"
+)
+
+// open returns an index on a fresh, migrated database.
+func open(t *testing.T) *Index {
+	t.Helper()
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	_, err := postgres.MigrateURL(ctx, url)
+	require.NoError(t, err)
+	db, err := postgres.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	return New(db.Pool())
+}
+
+func TestPostgresIndexContract(t *testing.T) {
+	indextest.Run(t, func(t *testing.T) retrieval.Index { return open(t) })
+}
+
+func TestPostgresVectorLegUsesTheHNSWIndex(t *testing.T) {
+	ctx := context.Background()
+	ix := open(t)
+	const n, dims = 3000, 32
+	rng := rand.New(rand.NewPCG(1, 2))
+	recs := make([]retrieval.Record, n)
+	for i := range recs {
+		v := make([]float32, dims)
+		for j := range v {
+			v[j] = float32(rng.NormFloat64())
+		}
+		doc := fmt.Sprintf("doc-%04d", i)
+		recs[i] = retrieval.Record{Chunk: retrieval.Chunk{ID: "runbook/" + doc + "#a", DocID: doc, Kind: "runbook", Title: "t", Text: "text"}, Vector: v, Model: "m"}
+	}
+	require.NoError(t, ix.Put(ctx, recs))
+	_, err := ix.pool.Exec(ctx, "ANALYZE knowledge_chunks")
+	require.NoError(t, err)
+
+	q := retrieval.Query{Vector: recs[7].Vector, Model: "m", K: 5, Mode: retrieval.VectorOnly}
+	sql, args := vectorSQL(q, 5)
+	rows, err := ix.pool.Query(ctx, "EXPLAIN "+sql, args...)
+	require.NoError(t, err)
+	var plan []string
+	for rows.Next() {
+		var line string
+		require.NoError(t, rows.Scan(&line))
+		plan = append(plan, line)
+	}
+	require.NoError(t, rows.Err())
+	require.Contains(t, strings.Join(plan, "\n"), "Index Scan using "+hnswName(dims), strings.Join(plan, "\n"))
+
+	hits, err := ix.Search(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, recs[7].ID, hits[0].ID, "a vector finds itself first")
+	require.InDelta(t, 1.0, hits[0].Vector.Score, 1e-5)
+}
