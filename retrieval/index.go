@@ -80,9 +80,10 @@ type Leg struct {
 type Hit struct {
 	Chunk
 	// Score is the fused score (hybrid) or the leg's own score.
-	Score  float64 `json:"score"`
-	Vector Leg     `json:"vector"`
-	Text   Leg     `json:"text"`
+	Score float64 `json:"score"`
+	// VectorLeg and TextLeg say how each leg ranked the hit.
+	VectorLeg Leg `json:"vector_leg"`
+	TextLeg   Leg `json:"text_leg"`
 }
 
 // Index stores chunks and searches them. The Postgres index and the
@@ -171,7 +172,7 @@ func Fuse(mode Mode, k int, vec, text []Hit) []Hit {
 		cur, ok := byID[h.ID]
 		if !ok {
 			c := h
-			c.Vector, c.Text, c.Score = Leg{}, Leg{}, 0
+			c.VectorLeg, c.TextLeg, c.Score = Leg{}, Leg{}, 0
 			cur = &c
 			byID[h.ID] = cur
 			order = append(order, cur)
@@ -186,10 +187,10 @@ func Fuse(mode Mode, k int, vec, text []Hit) []Hit {
 		}
 	}
 	for i, h := range vec {
-		add(h, func(h *Hit) *Leg { return &h.Vector }, i+1)
+		add(h, func(h *Hit) *Leg { return &h.VectorLeg }, i+1)
 	}
 	for i, h := range text {
-		add(h, func(h *Hit) *Leg { return &h.Text }, i+1)
+		add(h, func(h *Hit) *Leg { return &h.TextLeg }, i+1)
 	}
 	out := make([]Hit, len(order))
 	for i, h := range order {

@@ -17,25 +17,44 @@ const (
 // MemIndex is the in-memory Index of the embedded default: exact cosine
 // similarity for the vector leg and BM25 for the full-text leg (title and
 // section terms count twice, as Postgres weighs them higher), fused like
-// the Postgres index. It is safe for concurrent use.
+// the Postgres index. Writes go to a map of records; searches read a
+// snapshot built from it on the first search after a write: postings per
+// term, and per model a contiguous matrix of unit vectors. It is safe for
+// concurrent use.
 type MemIndex struct {
-	mu    sync.RWMutex
-	recs  map[string]*memRecord // by chunk id
-	docs  map[string][]string   // doc id -> chunk ids
-	df    map[string]int        // term -> chunks containing it
-	total int                   // Σ chunk lengths in terms
+	mu   sync.RWMutex
+	recs map[string]*memRecord // by chunk id
+	docs map[string][]string   // doc id -> chunk ids
+	snap *snapshot             // nil after a write
 }
 
 type memRecord struct {
 	Record
-	tf   map[string]int
-	len  int
-	norm float64 // |Vector|
+	tf  map[string]int
+	len int
+}
+
+type posting struct {
+	rec int32 // index into snapshot.recs
+	tf  float32
+}
+
+type matrix struct {
+	dims int
+	rows []int32   // record index of each row
+	data []float32 // len(rows) × dims, each row of unit length
+}
+
+type snapshot struct {
+	recs []*memRecord // sorted by id
+	post map[string][]posting
+	vecs map[string]*matrix // by model
+	avg  float64            // mean chunk length in terms
 }
 
 // NewMemIndex returns an empty index.
 func NewMemIndex() *MemIndex {
-	return &MemIndex{recs: map[string]*memRecord{}, docs: map[string][]string{}, df: map[string]int{}}
+	return &MemIndex{recs: map[string]*memRecord{}, docs: map[string][]string{}}
 }
 
 // Put implements Index.
@@ -64,14 +83,10 @@ func (m *MemIndex) Put(_ context.Context, records []Record) error {
 				mr.len += field.weight
 			}
 		}
-		for t := range mr.tf {
-			m.df[t]++
-		}
-		m.total += mr.len
-		mr.norm = vnorm(mr.Vector)
 		m.recs[r.ID] = mr
 		m.docs[r.DocID] = append(m.docs[r.DocID], r.ID)
 	}
+	m.snap = nil
 	return nil
 }
 
@@ -80,21 +95,67 @@ func (m *MemIndex) DeleteDocument(_ context.Context, docID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.deleteLocked(docID)
+	m.snap = nil
 	return nil
 }
 
 func (m *MemIndex) deleteLocked(docID string) {
 	for _, id := range m.docs[docID] {
-		r := m.recs[id]
-		for t := range r.tf {
-			if m.df[t]--; m.df[t] == 0 {
-				delete(m.df, t)
-			}
-		}
-		m.total -= r.len
 		delete(m.recs, id)
 	}
 	delete(m.docs, docID)
+}
+
+// snapshot returns the current snapshot, building it if a write made it
+// stale. The caller holds no lock.
+func (m *MemIndex) snapshot() *snapshot {
+	m.mu.RLock()
+	s := m.snap
+	m.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.snap == nil {
+		m.snap = m.build()
+	}
+	return m.snap
+}
+
+func (m *MemIndex) build() *snapshot {
+	s := &snapshot{post: map[string][]posting{}, vecs: map[string]*matrix{}}
+	for _, r := range m.recs {
+		s.recs = append(s.recs, r)
+	}
+	slices.SortFunc(s.recs, func(a, b *memRecord) int { return cmp.Compare(a.ID, b.ID) })
+	total := 0
+	for i, r := range s.recs {
+		total += r.len
+		for t, tf := range r.tf {
+			s.post[t] = append(s.post[t], posting{rec: int32(i), tf: float32(tf)})
+		}
+		n := vnorm(r.Vector)
+		if n == 0 {
+			continue
+		}
+		mx := s.vecs[r.Model]
+		if mx == nil {
+			mx = &matrix{dims: len(r.Vector)}
+			s.vecs[r.Model] = mx
+		}
+		if len(r.Vector) != mx.dims {
+			continue // a model has one dimension; validation keeps this out
+		}
+		mx.rows = append(mx.rows, int32(i))
+		for _, x := range r.Vector {
+			mx.data = append(mx.data, float32(float64(x)/n))
+		}
+	}
+	if len(s.recs) > 0 {
+		s.avg = float64(total) / float64(len(s.recs))
+	}
+	return s
 }
 
 // Search implements Index.
@@ -103,71 +164,123 @@ func (m *MemIndex) Search(ctx context.Context, q Query) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	s := m.snapshot()
 	depth := q.K
 	if q.Mode == Hybrid {
 		depth = LegDepth(q.K)
 	}
 	var vec, text []Hit
 	if q.Mode != TextOnly && len(q.Vector) > 0 {
-		vec = m.vectorLeg(q, depth)
+		vec = s.vectorLeg(q, depth)
 	}
 	if q.Mode != VectorOnly {
-		text = m.textLeg(q, depth)
+		text = s.textLeg(q, depth)
 	}
 	return Fuse(q.Mode, q.K, vec, text), ctx.Err()
 }
 
-func (m *MemIndex) vectorLeg(q Query, depth int) []Hit {
+func (s *snapshot) vectorLeg(q Query, depth int) []Hit {
+	mx := s.vecs[q.Model]
 	qn := vnorm(q.Vector)
-	if qn == 0 {
+	if mx == nil || mx.dims != len(q.Vector) || qn == 0 {
 		return nil
 	}
-	var hits []Hit
-	for _, r := range m.recs {
-		if r.Model != q.Model || len(r.Vector) != len(q.Vector) || r.norm == 0 || !q.Filter.match(&r.Chunk) {
+	qv := make([]float32, len(q.Vector))
+	for i, x := range q.Vector {
+		qv[i] = float32(float64(x) / qn)
+	}
+	best := newTopK(depth)
+	d := mx.dims
+	for i, ri := range mx.rows {
+		r := s.recs[ri]
+		if !q.Filter.match(&r.Chunk) {
 			continue
 		}
-		var dot float64
-		for i, v := range r.Vector {
-			dot += float64(v) * float64(q.Vector[i])
+		row := mx.data[i*d : (i+1)*d]
+		var dot float32
+		for j, x := range row {
+			dot += x * qv[j]
 		}
-		s := dot / (r.norm * qn)
-		hits = append(hits, Hit{Chunk: r.Chunk, Vector: Leg{Score: s}, Score: s})
+		best.offer(ri, float64(dot), r.ID)
 	}
-	return Top(hits, depth)
+	return best.hits(s, func(h *Hit, v float64) { h.VectorLeg.Score = v })
 }
 
-func (m *MemIndex) textLeg(q Query, depth int) []Hit {
+func (s *snapshot) textLeg(q Query, depth int) []Hit {
 	terms := Terms(q.Text)
-	if len(terms) == 0 || len(m.recs) == 0 {
+	if len(terms) == 0 || len(s.recs) == 0 {
 		return nil
 	}
 	slices.Sort(terms)
 	terms = slices.Compact(terms)
-	n := float64(len(m.recs))
-	avg := float64(m.total) / n
-	var hits []Hit
-	for _, r := range m.recs {
-		if !q.Filter.match(&r.Chunk) {
+	n := float64(len(s.recs))
+	scores := make([]float64, len(s.recs)) // dense: the postings of common terms cover most chunks
+	var touched []int32
+	for _, t := range terms {
+		p := s.post[t]
+		if len(p) == 0 {
 			continue
 		}
-		var s float64
-		for _, t := range terms {
-			tf := float64(r.tf[t])
-			if tf == 0 {
-				continue
+		df := float64(len(p))
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		for _, ps := range p {
+			tf := float64(ps.tf)
+			l := float64(s.recs[ps.rec].len)
+			if scores[ps.rec] == 0 {
+				touched = append(touched, ps.rec)
 			}
-			df := float64(m.df[t])
-			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-			s += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(r.len)/avg))
-		}
-		if s > 0 {
-			hits = append(hits, Hit{Chunk: r.Chunk, Text: Leg{Score: s}, Score: s})
+			scores[ps.rec] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*l/s.avg))
 		}
 	}
-	return Top(hits, depth)
+	best := newTopK(depth)
+	for _, ri := range touched {
+		if r, v := s.recs[ri], scores[ri]; v > 0 && q.Filter.match(&r.Chunk) {
+			best.offer(ri, v, r.ID)
+		}
+	}
+	return best.hits(s, func(h *Hit, v float64) { h.TextLeg.Score = v })
+}
+
+// topK keeps the k best (score, then id) of the offers it gets.
+type topK struct {
+	k    int
+	list []scored // best first
+}
+
+type scored struct {
+	rec   int32
+	score float64
+	id    string
+}
+
+func newTopK(k int) *topK { return &topK{k: k} }
+
+func better(a, b scored) bool { return a.score > b.score || a.score == b.score && a.id < b.id }
+
+func (t *topK) offer(rec int32, score float64, id string) {
+	s := scored{rec, score, id}
+	if len(t.list) == t.k && !better(s, t.list[len(t.list)-1]) {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(t.list, s, func(e, target scored) int {
+		if better(e, target) {
+			return -1
+		}
+		return 1
+	})
+	t.list = slices.Insert(t.list, i, s)
+	if len(t.list) > t.k {
+		t.list = t.list[:t.k]
+	}
+}
+
+func (t *topK) hits(s *snapshot, set func(*Hit, float64)) []Hit {
+	out := make([]Hit, len(t.list))
+	for i, e := range t.list {
+		out[i] = Hit{Chunk: s.recs[e.rec].Chunk, Score: e.score}
+		set(&out[i], e.score)
+	}
+	return out
 }
 
 // Top sorts hits by score, then id, and keeps n.

@@ -104,3 +104,21 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, allowArgs boo
 	}
 	return nil
 }
+
+// parseInterleaved parses args whose flags may follow positional
+// arguments (`slorec corpus search "query" -k 3`) and returns the
+// positional ones in order.
+func parseInterleaved(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, stderr, true); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

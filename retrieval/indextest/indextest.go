@@ -75,8 +75,8 @@ func Run(t *testing.T, newIndex func(t *testing.T) retrieval.Index) {
 		require.GreaterOrEqual(t, len(hits), 2)
 		require.ElementsMatch(t, []string{"runbook/db-failover#promote", "runbook/db-failover#lag"}, ids(hits)[:2])
 		for _, h := range hits {
-			require.Positive(t, h.Text.Rank)
-			require.Zero(t, h.Vector.Rank)
+			require.Positive(t, h.TextLeg.Rank)
+			require.Zero(t, h.VectorLeg.Rank)
 		}
 		hits, err = ix.Search(ctx, retrieval.Query{Text: "acquirer", Mode: retrieval.TextOnly})
 		require.NoError(t, err)
@@ -91,8 +91,8 @@ func Run(t *testing.T, newIndex func(t *testing.T) retrieval.Index) {
 		hits, err := ix.Search(ctx, retrieval.Query{Vector: []float32{0, 0, 1}, Model: model, Mode: retrieval.VectorOnly, K: 3})
 		require.NoError(t, err)
 		require.Equal(t, []string{"guide/burn-rate#windows", "guide/burn-rate#budget", "runbook/db-failover#lag"}, ids(hits))
-		require.InDelta(t, 1/1.004987562, hits[0].Vector.Score, 1e-4) // cos((0,0.1,1),(0,0,1))
-		require.Equal(t, 1, hits[0].Vector.Rank)
+		require.InDelta(t, 1/1.004987562, hits[0].VectorLeg.Score, 1e-4) // cos((0,0.1,1),(0,0,1))
+		require.Equal(t, 1, hits[0].VectorLeg.Rank)
 	})
 
 	t.Run("Hybrid fuses the legs by reciprocal rank.", func(t *testing.T) {
@@ -102,8 +102,8 @@ func Run(t *testing.T, newIndex func(t *testing.T) retrieval.Index) {
 		hits, err := ix.Search(ctx, retrieval.Query{Text: "payment provider", Vector: []float32{0, 1, 0}, Model: model, K: 3})
 		require.NoError(t, err)
 		require.Equal(t, "runbook/payment-provider#timeouts", hits[0].ID)
-		require.Equal(t, 1, hits[0].Vector.Rank)
-		require.Equal(t, 1, hits[0].Text.Rank)
+		require.Equal(t, 1, hits[0].VectorLeg.Rank)
+		require.Equal(t, 1, hits[0].TextLeg.Rank)
 		require.InDelta(t, 2.0/(retrieval.RRFK+1), hits[0].Score, 1e-9)
 		require.Len(t, hits, 3)
 		// Without text the hybrid search is the vector leg, fused alone.

@@ -224,7 +224,7 @@ func (ix *Index) vectorLeg(ctx context.Context, q retrieval.Query, depth int) ([
 	if err != nil {
 		return nil, unavailable("vector search", err)
 	}
-	hits, err := collect(rows, func(h *retrieval.Hit, s float64) { h.Vector.Score = s })
+	hits, err := collect(rows, func(h *retrieval.Hit, s float64) { h.VectorLeg.Score = s })
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (ix *Index) textLeg(ctx context.Context, q retrieval.Query, depth int) ([]r
 	if err != nil {
 		return nil, unavailable("text search", err)
 	}
-	return collect(rows, func(h *retrieval.Hit, s float64) { h.Text.Score = s })
+	return collect(rows, func(h *retrieval.Hit, s float64) { h.TextLeg.Score = s })
 }
 
 func collect(rows pgx.Rows, set func(*retrieval.Hit, float64)) ([]retrieval.Hit, error) {

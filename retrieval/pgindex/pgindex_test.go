@@ -66,5 +66,27 @@ func TestPostgresVectorLegUsesTheHNSWIndex(t *testing.T) {
 	hits, err := ix.Search(ctx, q)
 	require.NoError(t, err)
 	require.Equal(t, recs[7].ID, hits[0].ID, "a vector finds itself first")
-	require.InDelta(t, 1.0, hits[0].Vector.Score, 1e-5)
+	require.InDelta(t, 1.0, hits[0].VectorLeg.Score, 1e-5)
+}
+
+func BenchmarkPostgresIndex(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		for _, mode := range []retrieval.Mode{retrieval.Hybrid, retrieval.VectorOnly, retrieval.TextOnly} {
+			b.Run(fmt.Sprintf("%d/%s", n, mode), func(b *testing.B) {
+				indextest.BenchmarkIndex(b, n, mode, func(b *testing.B) retrieval.Index {
+					ctx := context.Background()
+					url := pgtest.URL(b)
+					if _, err := postgres.MigrateURL(ctx, url); err != nil {
+						b.Fatal(err)
+					}
+					db, err := postgres.Open(ctx, url)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.Cleanup(db.Close)
+					return New(db.Pool())
+				})
+			})
+		}
+	}
 }
