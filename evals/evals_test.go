@@ -129,7 +129,9 @@ func TestReadReportRefusesOtherFiles(t *testing.T) {
 func TestAvailability(t *testing.T) {
 	ok, _ := evals.Available(evals.SuiteBacktest)
 	require.True(t, ok)
-	for _, s := range []string{evals.SuiteRetrieval, evals.SuiteRedteam, evals.SuiteFaithfulness} {
+	ok, _ = evals.Available(evals.SuiteRetrieval)
+	require.True(t, ok)
+	for _, s := range []string{evals.SuiteRedteam, evals.SuiteFaithfulness} {
 		ok, why := evals.Available(s)
 		require.False(t, ok, s)
 		require.NotEmpty(t, why)

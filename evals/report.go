@@ -8,6 +8,7 @@ import (
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/evals/backtest"
+	evalret "github.com/slorec/slorec/evals/retrieval"
 )
 
 // Suite names.
@@ -24,7 +25,6 @@ var Suites = []string{SuiteBacktest, SuiteRetrieval, SuiteRedteam, SuiteFaithful
 
 // pending says why a suite cannot run yet; a suite absent here runs.
 var pending = map[string]string{
-	SuiteRetrieval:    "needs the knowledge corpus and the hybrid retriever, which are not built yet",
 	SuiteRedteam:      "needs the guardrails and the drafting layer, which are not built yet",
 	SuiteFaithfulness: "needs the drafting layer (deterministic and LLM drafters), which is not built yet",
 }
@@ -58,6 +58,8 @@ type Report struct {
 	Suites []SuiteStatus `json:"suites"`
 	// Backtest holds one result per dataset, in the order given.
 	Backtest []*backtest.Result `json:"backtest,omitempty"`
+	// Retrieval is the labeled-query suite's result.
+	Retrieval *evalret.Result `json:"retrieval,omitempty"`
 	// Pass is true when every suite that ran passed on every dataset.
 	Pass bool `json:"pass"`
 }
@@ -67,6 +69,9 @@ func (r *Report) Finish() {
 	r.Pass = true
 	for _, b := range r.Backtest {
 		r.Pass = r.Pass && b.Verdict.Pass
+	}
+	if r.Retrieval != nil {
+		r.Pass = r.Pass && r.Retrieval.GoalMet
 	}
 }
 
@@ -86,6 +91,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	if len(r.Backtest) > 0 {
 		writeBacktest(p, r.Backtest)
+	}
+	if r.Retrieval != nil {
+		writeRetrieval(p, r.Retrieval)
 	}
 	return p.err
 }
@@ -161,6 +169,42 @@ func writeBacktest(p *mdWriter, results []*backtest.Result) {
 		for _, n := range r.Notes {
 			p.f("\nNote: %s\n", n)
 		}
+	}
+}
+
+func writeRetrieval(p *mdWriter, r *evalret.Result) {
+	p.f("\n## Retrieval\n\n")
+	p.f("%d labeled questions, written as an SRE would ask them, each with the documents or sections that answer it, run against %d documents (%d chunks): the shipped corpus and, where present, the 108 third-party Prometheus-operator runbooks. ", r.Queries, r.Documents, r.Chunks)
+	p.f("recall@5 is the share of a question's relevant ids found in the top five hits, MRR@10 the mean reciprocal rank of the first relevant hit, nDCG@10 with binary gains; all are means over questions. Goal: hybrid recall@5 of at least 0.90 and above every single leg: **%s**.\n\n", map[bool]string{true: "met", false: "not met"}[r.GoalMet])
+	p.f("| configuration | mode | model | recall@5 | MRR@10 | nDCG@10 | questions with nothing relevant in the top 5 |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Configs {
+		model := c.Model
+		if model == "" {
+			model = "-"
+		}
+		p.f("| %s | %s | %s | %.3f | %.3f | %.3f | %s |\n", c.Name, c.Mode, model, c.Recall5, c.MRR10, c.NDCG10, strings.Join(c.Failures, ", "))
+	}
+	p.f("\nBy document set (recall@5 / MRR@10):\n\n| configuration |")
+	var sets []string
+	if len(r.Configs) > 0 {
+		for _, s := range r.Configs[0].PerSet {
+			sets = append(sets, s.Set)
+			p.f(" %s |", s.Set)
+		}
+	}
+	p.f("\n|---|%s\n", strings.Repeat("---|", len(sets)))
+	for _, c := range r.Configs {
+		p.f("| %s |", c.Name)
+		for _, s := range c.PerSet {
+			p.f(" %.3f / %.3f (%d) |", s.Recall5, s.MRR10, s.Queries)
+		}
+		p.f("\n")
+	}
+	for _, v := range r.Verdict {
+		p.f("\n%s.\n", v)
+	}
+	for _, s := range r.Skipped {
+		p.f("\nSkipped: %s\n", s)
 	}
 }
 

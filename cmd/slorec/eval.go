@@ -11,17 +11,22 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/corpus"
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/evals"
 	"github.com/slorec/slorec/evals/backtest"
 	"github.com/slorec/slorec/evals/gen"
 	"github.com/slorec/slorec/evals/petshop"
+	evalret "github.com/slorec/slorec/evals/retrieval"
 	"github.com/slorec/slorec/reasoning/recommend"
+	"github.com/slorec/slorec/retrieval"
+	"github.com/slorec/slorec/retrieval/embed"
 )
 
 // Where `slorec eval` looks for datasets when none is named: the
@@ -30,6 +35,7 @@ import (
 const (
 	defaultDatasetsDir = "evals/datasets"
 	defaultPetshopDir  = "../shared/data/metrics/petshop"
+	defaultRunbooksDir = "../shared/data/knowledge/runbooks/prometheus-operator"
 )
 
 // stringList is a repeatable string flag.
@@ -86,6 +92,8 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	testDays := fs.Float64("test-days", 0, "test window in days (default: a third of the history, at most 30)")
 	tier := fs.String("tier", "balanced", "tier slorec recommends: conservative|balanced|aspirational")
 	seed := fs.Uint64("seed", 1, "seed of the engine's bootstrap")
+	runbooks := fs.String("runbooks", "", "retrieval: third-party runbooks to index beside the corpus; default "+defaultRunbooksDir+" when it exists")
+	useURL := fs.String("use-url", e.getenv("SLOREC_EMBED_BASE_URL"), "retrieval: base URL of an OpenAI-compatible embeddings server for the vector-use and hybrid-use configurations (scripts/embed-server); env SLOREC_EMBED_BASE_URL")
 	if err := parseFlags(fs, args, e.stderr, false); err != nil {
 		return err
 	}
@@ -121,6 +129,14 @@ func runEval(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 			st.Note = fmt.Sprintf("%d datasets", len(rep.Backtest))
+		}
+		if ok && s == evals.SuiteRetrieval {
+			r, err := runRetrievalEval(ctx, e, *runbooks, *useURL)
+			if err != nil {
+				return err
+			}
+			rep.Retrieval = r
+			st.Note = fmt.Sprintf("%d questions, %d configurations", r.Queries, len(r.Configs))
 		}
 		rep.Suites = append(rep.Suites, st)
 	}
@@ -392,4 +408,78 @@ func writeDatasetDir(dir string, d *dataset.Dataset) error {
 		return err // not empty after all, or not ours to remove
 	}
 	return os.Rename(tmp, dir)
+}
+
+// runRetrievalEval runs the labeled questions against the shipped corpus
+// (and the third-party runbooks when found) in every configuration the
+// machine can run: full text always, GloVe when its cache is set up, the
+// USE server when a URL is given. What cannot run is listed as skipped.
+func runRetrievalEval(ctx context.Context, e *env, runbooks, useURL string) (*evalret.Result, error) {
+	qs, err := evalret.Queries()
+	if err != nil {
+		return nil, err
+	}
+	docs, err := shipped()
+	if err != nil {
+		return nil, err
+	}
+	var skipped []string
+	if runbooks == "" {
+		if _, err := os.Stat(defaultRunbooksDir); err == nil {
+			runbooks = defaultRunbooksDir
+		}
+	}
+	if runbooks != "" {
+		more, err := readDocuments([]string{runbooks}, corpus.KindRunbook)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, more...)
+	} else {
+		var kept []evalret.Query
+		for _, q := range qs {
+			if q.Set != "runbooks" {
+				kept = append(kept, q)
+			}
+		}
+		skipped = append(skipped, fmt.Sprintf("%d questions on the third-party runbooks: %s not found (give --runbooks)", len(qs)-len(kept), defaultRunbooksDir))
+		qs = kept
+	}
+	var ids []string
+	for _, d := range docs {
+		for _, c := range retrieval.ChunkDocument(d, retrieval.ChunkOptions{}) {
+			ids = append(ids, c.ID)
+		}
+	}
+	if err := evalret.Check(qs, ids); err != nil {
+		return nil, err
+	}
+	configs := []evalret.Config{{Name: "text", Mode: retrieval.TextOnly}}
+	dir, err := embed.CacheDir(e.getenv)
+	var g embed.Embedder
+	if err == nil {
+		g, err = embed.New(embed.Config{Name: embed.NameGloVe, CacheDir: dir})
+	}
+	if err == nil {
+		configs = append(configs, evalret.Config{Name: "vector-glove", Mode: retrieval.VectorOnly, Embedder: g},
+			evalret.Config{Name: "hybrid-glove", Mode: retrieval.Hybrid, Embedder: g})
+	} else {
+		skipped = append(skipped, "GloVe configurations: "+slorec.ErrorMessage(err))
+	}
+	if useURL != "" {
+		u, err := embed.New(embed.Config{Name: embed.NameOpenAI, BaseURL: useURL, Model: "universal-sentence-encoder-lite", Timeout: 2 * time.Minute})
+		if err != nil {
+			return nil, err
+		}
+		configs = append(configs, evalret.Config{Name: "vector-use", Mode: retrieval.VectorOnly, Embedder: u},
+			evalret.Config{Name: "hybrid-use", Mode: retrieval.Hybrid, Embedder: u})
+	} else {
+		skipped = append(skipped, "USE configurations: no embeddings server (start scripts/embed-server and give --use-url or SLOREC_EMBED_BASE_URL)")
+	}
+	res, err := evalret.Run(ctx, docs, qs, configs)
+	if err != nil {
+		return nil, err
+	}
+	res.Skipped = append(res.Skipped, skipped...)
+	return res, nil
 }

@@ -65,7 +65,7 @@ func TestEvalBadInput(t *testing.T) {
 	}{
 		{"No suite.", []string{"eval"}, 2, "name a suite"},
 		{"An unknown suite.", []string{"eval", "nonsense"}, 2, `unknown suite "nonsense"`},
-		{"A suite not built yet.", []string{"eval", "retrieval"}, 1, "not available yet"},
+		{"A suite not built yet.", []string{"eval", "redteam"}, 1, "not available yet"},
 		{"A bad format.", []string{"eval", "backtest", "--format", "xml"}, 2, "is not one of"},
 		{"A missing dataset.", []string{"eval", "backtest", "--dataset", "/nonexistent"}, 1, "/nonexistent"},
 		{"A split longer than the history.", []string{"eval", "backtest", "--dataset", "../../examples/ecommerce", "--train-days", "50", "--test-days", "20"}, 1, "exceed the 60.00 days of history"},
