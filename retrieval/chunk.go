@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/guardrails"
 )
 
@@ -275,4 +276,36 @@ func overlap(s string, n int) string {
 		}
 	}
 	return "" // no sentence boundary: no overlap rather than half a sentence
+}
+
+// IncidentDocument turns an incident of a dataset (or the store) into a
+// postmortem document, so incident history is retrieved and cited like
+// the shipped postmortems: id "incident-<id>", the affected service and
+// the root cause as its services.
+func IncidentDocument(in slorec.Incident) Document {
+	services := []string{in.Service}
+	if in.RootCause != "" && in.RootCause != in.Service {
+		services = append(services, in.RootCause)
+	}
+	var b strings.Builder
+	b.WriteString("## Summary\n\n")
+	if in.Summary != "" {
+		b.WriteString(in.Summary)
+	} else {
+		b.WriteString(in.Title)
+	}
+	b.WriteString("\n\n## Timeline\n\n")
+	b.WriteString("Started " + in.Start.UTC().Format("2006-01-02 15:04 UTC"))
+	if !in.End.IsZero() {
+		b.WriteString(", ended " + in.End.UTC().Format("2006-01-02 15:04 UTC") + " (" + in.End.Sub(in.Start).String() + ")")
+	}
+	b.WriteString(".")
+	if in.Severity != "" {
+		b.WriteString(" Severity " + in.Severity + ".")
+	}
+	b.WriteString(" Affected service: " + in.Service + ".")
+	if in.RootCause != "" {
+		b.WriteString(" Root cause in " + in.RootCause + ".")
+	}
+	return Document{ID: "incident-" + slugify(in.ID), Kind: "postmortem", Title: in.Title, Services: services, Tags: []string{"incident"}, Source: "incident history", Body: b.String()}
 }

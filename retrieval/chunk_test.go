@@ -3,9 +3,11 @@ package retrieval_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/retrieval"
 )
 
@@ -99,4 +101,17 @@ func TestChunksAreRedactedAndScreened(t *testing.T) {
 func TestTerms(t *testing.T) {
 	require.Equal(t, []string{"replica", "fail", "database", "latency", "retry", "queue", "status", "index"},
 		retrieval.Terms("The replicas are failing: databases, latencies, retries, queues, status, indexes"))
+}
+
+func TestIncidentDocument(t *testing.T) {
+	start := time.Date(2026, 10, 9, 14, 0, 0, 0, time.UTC)
+	d := retrieval.IncidentDocument(slorec.Incident{ID: "INC-42", Service: "checkout-service", RootCause: "external-payment-api",
+		Start: start, End: start.Add(90 * time.Minute), Severity: "sev2", Title: "Payment provider outage", Summary: "Card authorisations failed."})
+	require.Equal(t, "incident-inc-42", d.ID)
+	require.Equal(t, "postmortem", d.Kind)
+	require.Equal(t, []string{"checkout-service", "external-payment-api"}, d.Services)
+	cs := retrieval.ChunkDocument(d, retrieval.ChunkOptions{})
+	require.Equal(t, "postmortem/incident-inc-42#summary", cs[0].ID)
+	require.Equal(t, "Card authorisations failed.", cs[0].Text)
+	require.Equal(t, "Started 2026-10-09 14:00 UTC, ended 2026-10-09 15:30 UTC (1h30m0s). Severity sev2. Affected service: checkout-service. Root cause in external-payment-api.", cs[1].Text)
 }

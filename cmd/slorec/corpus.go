@@ -142,6 +142,7 @@ func toRetrieval(d corpus.Document) retrieval.Document {
 func runCorpusIndex(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("corpus index", flag.ContinueOnError)
 	rf := addRetrievalFlags(fs, e)
+	dataset := fs.String("dataset", "", "also index the incidents of this dataset directory")
 	if err := parseFlags(fs, args, e.stderr, false); err != nil {
 		return err
 	}
@@ -152,6 +153,9 @@ func runCorpusIndex(ctx context.Context, e *env, args []string) error {
 	defer done()
 	docs, err := shipped()
 	if err != nil {
+		return err
+	}
+	if docs, err = withIncidents(docs, *dataset); err != nil {
 		return err
 	}
 	res, err := r.Add(ctx, docs)
@@ -289,6 +293,7 @@ func runCorpusSearch(ctx context.Context, e *env, args []string) error {
 	fs.Var(&services, "service", "only chunks about this service (repeatable)")
 	fs.Var(&tags, "tag", "only chunks with this tag (repeatable)")
 	fs.Var(&add, "add", "in-memory mode: also index these files or directories for this search (repeatable)")
+	dataset := fs.String("dataset", "", "in-memory mode: also index the incidents of this dataset directory")
 	k := fs.Int("k", 5, "number of chunks")
 	mode := fs.String("mode", "hybrid", "hybrid, text or vector")
 	format := formatFlag(fs, "table", "json")
@@ -324,11 +329,14 @@ func runCorpusSearch(ctx context.Context, e *env, args []string) error {
 			}
 			docs = append(docs, more...)
 		}
+		if docs, err = withIncidents(docs, *dataset); err != nil {
+			return err
+		}
 		if _, err := r.Add(ctx, docs); err != nil {
 			return err
 		}
-	} else if len(add) > 0 {
-		return usagef("corpus search: -add is for the in-memory index; with a database, use `slorec corpus add`")
+	} else if len(add) > 0 || *dataset != "" {
+		return usagef("corpus search: -add and -dataset are for the in-memory index; with a database, use `slorec corpus add` and `slorec corpus index -dataset`")
 	}
 	hits, err := r.Search(ctx, query, *k, retrieval.Mode(*mode), retrieval.Filter{Kinds: kinds, Services: services, Tags: tags})
 	if err != nil {
@@ -387,4 +395,20 @@ func snippet(s string, n int) string {
 		cut = n
 	}
 	return s[:cut] + " ..."
+}
+
+// withIncidents appends the incidents of the dataset in dir as postmortem
+// documents; dir empty appends nothing.
+func withIncidents(docs []retrieval.Document, dir string) ([]retrieval.Document, error) {
+	if dir == "" {
+		return docs, nil
+	}
+	d, _, err := loadDataset(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range d.Incidents {
+		docs = append(docs, retrieval.IncidentDocument(in))
+	}
+	return docs, nil
 }

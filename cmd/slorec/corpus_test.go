@@ -90,3 +90,9 @@ func TestEvalRetrievalRunsTheLabeledSet(t *testing.T) {
 		require.Equal(t, "hybrid-glove", r.Configs[2].Name)
 	}
 }
+
+func TestDatasetIncidentsAreRetrievable(t *testing.T) {
+	code, stdout, stderr := invoke(t, nil, "corpus", "search", "--embedder", "none", "--dataset", "../../examples/ecommerce", "--kind", "postmortem", "payment provider outage", "-k", "3")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "postmortem/incident-inc-2026-1009#")
+}
