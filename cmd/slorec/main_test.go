@@ -87,6 +87,8 @@ func TestDemoRunsOnTheEmbeddedExample(t *testing.T) {
 		"current availability 99.9% SLO: infeasible",
 		"raise auth-service from 99.952% to at least 99.953%",
 		"checkout-service  1     99.505%         99.427%  99.5%      +0.0055 pp       -0.0733 pp  becomes-infeasible",
+		"knowledge an explanation would cite",
+		"[runbook/payment-provider-degradation#",
 		"== Platform scorecard",
 		"checkout-service      critical  4       1/2",
 		"slo +2: SLO breached: availability at 99.495% against 99.5%",
