@@ -93,12 +93,21 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	tier := fs.String("tier", "balanced", "tier slorec recommends: conservative|balanced|aspirational")
 	seed := fs.Uint64("seed", 1, "seed of the engine's bootstrap")
 	runbooks := fs.String("runbooks", "", "retrieval: third-party runbooks to index beside the corpus; default "+defaultRunbooksDir+" when it exists")
-	useURL := fs.String("use-url", e.getenv("SLOREC_EMBED_BASE_URL"), "retrieval: base URL of an OpenAI-compatible embeddings server for the vector-use and hybrid-use configurations (scripts/embed-server); env SLOREC_EMBED_BASE_URL")
+	useURL := fs.String("use-url", e.getenv("SLOREC_EMBED_BASE_URL"), "retrieval: base URL of a running OpenAI-compatible embeddings server serving universal-sentence-encoder-lite, for the USE configurations; env SLOREC_EMBED_BASE_URL")
+	useServer := fs.Bool("use-server", false, "retrieval: start the bundled embedding server (scripts/embed-server, Node.js) for the USE configurations")
 	if err := parseFlags(fs, args, e.stderr, false); err != nil {
 		return err
 	}
 	if err := checkFormat("eval", *format, "md", "json"); err != nil {
 		return err
+	}
+	if *useServer && (suite == evals.SuiteRetrieval || suite == evals.SuiteAll) {
+		url, stop, err := startEmbedServer(ctx)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		*useURL = url
 	}
 	var base *evals.Report
 	if *baseline != "" {
@@ -474,7 +483,7 @@ func runRetrievalEval(ctx context.Context, e *env, runbooks, useURL string) (*ev
 		configs = append(configs, evalret.Config{Name: "vector-use", Mode: retrieval.VectorOnly, Embedder: u},
 			evalret.Config{Name: "hybrid-use", Mode: retrieval.Hybrid, Embedder: u})
 	} else {
-		skipped = append(skipped, "USE configurations: no embeddings server (start scripts/embed-server and give --use-url or SLOREC_EMBED_BASE_URL)")
+		skipped = append(skipped, "USE configurations: no embedding server (give --use-server to start the bundled one, or --use-url)")
 	}
 	res, err := evalret.Run(ctx, docs, qs, configs)
 	if err != nil {
