@@ -99,12 +99,14 @@ func ChunkDocument(d Document, opt ChunkOptions) []Chunk {
 	opt = opt.withDefaults()
 	var out []Chunk
 	used := map[string]int{}
+	title, titleReds := guardrails.Redact(d.Title)
 	for _, sec := range sections(d) {
 		text := strings.TrimSpace(strings.Join(sec.body, "\n"))
 		if text == "" {
 			continue
 		}
-		slug := slugify(sec.heading)
+		section, secReds := guardrails.Redact(sec.heading)
+		slug := slugify(section)
 		for _, part := range split(text, opt) {
 			used[slug]++
 			id := d.Kind + "/" + d.ID + "#" + slug
@@ -112,10 +114,10 @@ func ChunkDocument(d Document, opt ChunkOptions) []Chunk {
 				id += "-" + strconv.Itoa(n)
 			}
 			red, reds := guardrails.Redact(part)
-			c := Chunk{ID: id, DocID: d.ID, Kind: d.Kind, Title: d.Title, Section: sec.heading, Text: red,
+			c := Chunk{ID: id, DocID: d.ID, Kind: d.Kind, Title: title, Section: section, Text: red,
 				Services: d.Services, Tags: d.Tags, Source: d.Source, Ord: len(out)}
 			seen := map[string]bool{}
-			for _, r := range reds {
+			for _, r := range append(append(reds, titleReds...), secReds...) {
 				if !seen[r.Kind] {
 					seen[r.Kind] = true
 					c.Flags = append(c.Flags, "redacted:"+r.Kind)

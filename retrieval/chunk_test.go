@@ -96,6 +96,14 @@ func TestChunksAreRedactedAndScreened(t *testing.T) {
 	require.Equal(t, []string{"injection:instruction-override"}, cs[1].Flags)
 	require.True(t, cs[1].Flagged())
 	require.Contains(t, cs[1].Text, "ignore previous instructions", "kept as data")
+
+	// Titles and headings are redacted too.
+	d = retrieval.Document{ID: "mail", Kind: "guide", Title: "Ask ops@example.com", Body: "## Call +44 20 7946 0958\n\nbody"}
+	cs = retrieval.ChunkDocument(d, retrieval.ChunkOptions{})
+	require.Equal(t, "Ask [REDACTED:email]", cs[0].Title)
+	require.Equal(t, "Call [REDACTED:phone]", cs[0].Section)
+	require.Equal(t, "guide/mail#call-redacted-phone", cs[0].ID, "no personal data in citation ids either")
+	require.Equal(t, []string{"redacted:email", "redacted:phone"}, cs[0].Flags)
 }
 
 func TestTerms(t *testing.T) {
