@@ -113,7 +113,7 @@ build_chroot() {
 		# --one-file-system: never follow a stale bind mount out of the tree.
 		rm -rf --one-file-system "$tmp"
 	fi
-	log "building Debian $SUITE chroot with postgresql-$PG_MAJOR + pgvector in $tmp (takes a minute or two)"
+	log "building Debian $SUITE chroot with postgresql-$PG_MAJOR + pgvector + rum in $tmp (takes a minute or two)"
 	# The essential hook runs before postgresql-common is configured, so its
 	# postinst does not create (and start) a "main" cluster; we initdb our own.
 	# The path-excludes slim the chroot (~440MB -> ~250MB, data dir included):
@@ -129,7 +129,7 @@ build_chroot() {
 	# shellcheck disable=SC2016 # $1 in the hook is expanded by mmdebstrap's sh
 	mmdebstrap \
 		--variant=apt \
-		--include="postgresql-$PG_MAJOR,postgresql-$PG_MAJOR-pgvector" \
+		--include="postgresql-$PG_MAJOR,postgresql-$PG_MAJOR-pgvector,postgresql-$PG_MAJOR-rum" \
 		--essential-hook='mkdir -p "$1/etc/postgresql-common/createcluster.d" && echo "create_main_cluster = false" > "$1/etc/postgresql-common/createcluster.d/slorec.conf"' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
 		--dpkgopt='path-exclude=/usr/share/man/*' \

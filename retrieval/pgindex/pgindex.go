@@ -1,8 +1,10 @@
 // Package pgindex is the Postgres retrieval.Index: chunks in the
 // knowledge_chunks table (migrations/0002_knowledge.sql), the vector leg on
 // a pgvector HNSW index (cosine) per embedding dimension, the full-text leg
-// on a weighted tsvector with a GIN index, fused by reciprocal rank like
-// the in-memory index. Filters are SQL parameters, never SQL text.
+// on a weighted tsvector with a RUM index where the server has the rum
+// extension (migration 0003; ranked in the index) and GIN otherwise, fused
+// by reciprocal rank like the in-memory index. Filters are SQL
+// parameters, never SQL text.
 package pgindex
 
 import (
@@ -29,6 +31,7 @@ type Index struct {
 
 	mu      sync.Mutex
 	indexed map[int]bool // dimensions with an HNSW index
+	rum     *bool        // whether the RUM full-text index exists; nil until asked
 }
 
 // New returns the index on pool.
@@ -233,25 +236,63 @@ func (ix *Index) vectorLeg(ctx context.Context, q retrieval.Query, depth int) ([
 }
 
 // textLeg matches any of the query's terms (an OR of its lexemes, so a
-// long question still finds chunks that share only some words) and ranks
-// by cover density, title and section weighing more than the body.
+// long question still finds chunks that share only some words). With the
+// RUM index (migration 0003) the index returns matches in rank order and
+// the query reads only the best; without it every GIN match is ranked by
+// cover density. Title and section weigh more than the body either way.
 func (ix *Index) textLeg(ctx context.Context, q retrieval.Query, depth int) ([]retrieval.Hit, error) {
 	terms := retrieval.Words(q.Text)
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	where, args := filterSQL(q.Filter, 3)
-	sql := fmt.Sprintf(`WITH q AS (SELECT to_tsquery('english', $1) AS query)
-		SELECT %s, ts_rank_cd(tsv, q.query, 1) AS score
-		FROM knowledge_chunks, q
-		WHERE tsv @@ q.query AND %s
-		ORDER BY score DESC, id
-		LIMIT $2`, chunkCols, where)
+	rum, err := ix.hasRUM(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sql, args := textSQL(q.Filter, rum)
 	rows, err := ix.pool.Query(ctx, sql, append([]any{strings.Join(terms, " | "), depth}, args...)...)
 	if err != nil {
 		return nil, unavailable("text search", err)
 	}
-	return collect(rows, func(h *retrieval.Hit, s float64) { h.TextLeg.Score = s })
+	hits, err := collect(rows, func(h *retrieval.Hit, s float64) { h.TextLeg.Score = s })
+	if err != nil {
+		return nil, err
+	}
+	return retrieval.Top(hits, depth), nil // ties in a stable order
+}
+
+// textSQL is the text leg's query: $1 the OR-query, $2 the depth.
+func textSQL(f retrieval.Filter, rum bool) (string, []any) {
+	where, args := filterSQL(f, 3)
+	if rum {
+		// RUM's <=> is a distance, 1 / rank: the score is its inverse.
+		return fmt.Sprintf(`SELECT %s, 1 / (tsv <=> to_tsquery('english', $1)) AS score
+			FROM knowledge_chunks
+			WHERE tsv @@ to_tsquery('english', $1) AND %s
+			ORDER BY tsv <=> to_tsquery('english', $1)
+			LIMIT $2`, chunkCols, where), args
+	}
+	return fmt.Sprintf(`WITH q AS (SELECT to_tsquery('english', $1) AS query)
+		SELECT %s, ts_rank_cd(tsv, q.query, 1) AS score
+		FROM knowledge_chunks, q
+		WHERE tsv @@ q.query AND %s
+		ORDER BY score DESC, id
+		LIMIT $2`, chunkCols, where), args
+}
+
+// hasRUM reports, once per Index, whether the RUM index exists.
+func (ix *Index) hasRUM(ctx context.Context) (bool, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.rum != nil {
+		return *ix.rum, nil
+	}
+	var ok bool
+	if err := ix.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'knowledge_chunks_rum')`).Scan(&ok); err != nil {
+		return false, unavailable("text search", err)
+	}
+	ix.rum = &ok
+	return ok, nil
 }
 
 func collect(rows pgx.Rows, set func(*retrieval.Hit, float64)) ([]retrieval.Hit, error) {

@@ -32,6 +32,42 @@ func TestPostgresIndexContract(t *testing.T) {
 	indextest.Run(t, func(t *testing.T) retrieval.Index { return open(t) })
 }
 
+func TestPostgresIndexContractWithoutRUM(t *testing.T) {
+	indextest.Run(t, func(t *testing.T) retrieval.Index {
+		ix := open(t)
+		_, err := ix.pool.Exec(context.Background(), `DROP INDEX IF EXISTS knowledge_chunks_rum`)
+		require.NoError(t, err)
+		return ix
+	})
+}
+
+func TestPostgresTextLegUsesTheRUMIndex(t *testing.T) {
+	ctx := context.Background()
+	ix := open(t)
+	rum, err := ix.hasRUM(ctx)
+	require.NoError(t, err)
+	require.True(t, rum, "scripts/pg.sh installs rum; migration 0003 creates the index")
+	recs := indextest.Synthetic(3000, 1)
+	for i := range recs {
+		recs[i].Vector, recs[i].Model = nil, ""
+	}
+	require.NoError(t, ix.Put(ctx, recs))
+	_, err = ix.pool.Exec(ctx, "ANALYZE knowledge_chunks")
+	require.NoError(t, err)
+	sql, args := textSQL(retrieval.Filter{}, true)
+	words := strings.Fields(recs[3].Text)[40:44]
+	rows, err := ix.pool.Query(ctx, "EXPLAIN "+sql, append([]any{strings.Join(words, " | "), 40}, args...)...)
+	require.NoError(t, err)
+	var plan []string
+	for rows.Next() {
+		var line string
+		require.NoError(t, rows.Scan(&line))
+		plan = append(plan, line)
+	}
+	require.NoError(t, rows.Err())
+	require.Contains(t, strings.Join(plan, "\n"), "Index Scan using knowledge_chunks_rum", strings.Join(plan, "\n"))
+}
+
 func TestPostgresVectorLegUsesTheHNSWIndex(t *testing.T) {
 	ctx := context.Background()
 	ix := open(t)
