@@ -181,16 +181,20 @@ func (ix *Index) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit
 	if q.Mode == retrieval.Hybrid {
 		depth = retrieval.LegDepth(q.K)
 	}
+	// The legs run concurrently, on two pooled connections: a hybrid
+	// search takes as long as its slower leg, not both.
 	var vec, text []retrieval.Hit
+	var vecErr, textErr error
+	var wg sync.WaitGroup
 	if q.Mode != retrieval.TextOnly && len(q.Vector) > 0 {
-		if vec, err = ix.vectorLeg(ctx, q, depth); err != nil {
-			return nil, err
-		}
+		wg.Go(func() { vec, vecErr = ix.vectorLeg(ctx, q, depth) })
 	}
 	if q.Mode != retrieval.VectorOnly {
-		if text, err = ix.textLeg(ctx, q, depth); err != nil {
-			return nil, err
-		}
+		wg.Go(func() { text, textErr = ix.textLeg(ctx, q, depth) })
+	}
+	wg.Wait()
+	if err := firstErr(vecErr, textErr); err != nil {
+		return nil, err
 	}
 	return retrieval.Fuse(q.Mode, q.K, vec, text), nil
 }
@@ -361,4 +365,14 @@ func (ix *Index) Len(ctx context.Context) (int, error) {
 		return 0, unavailable("count chunks", err)
 	}
 	return n, nil
+}
+
+// firstErr returns the first non-nil error, keeping its code.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
