@@ -8,7 +8,7 @@ import (
 // EngineVersion identifies the algorithm that produces the numbers. Bump it
 // whenever a change can alter a recommendation, so stored recommendations
 // computed by an older engine are not reused.
-const EngineVersion = "engine/1"
+const EngineVersion = "engine/2"
 
 // LowConfidence is the confidence below which the conservative tier is
 // chosen and a recommendation needs human review.
