@@ -31,9 +31,11 @@ func report(t *testing.T, engine backtest.Engine) *evals.Report {
 	return rep
 }
 
-// looser widens every latency threshold by half: safer, and looser.
-func looser() backtest.Engine {
-	return backtest.Engine{Name: "looser", Recommend: func(ctx context.Context, in recommend.Input, opt recommend.Options) (*recommend.Result, error) {
+// scaledLatency wraps the real engine and multiplies every latency
+// threshold by factor: above 1 looser (safer, more slack), below 1
+// stricter (tighter, missed).
+func scaledLatency(name string, factor float64) backtest.Engine {
+	return backtest.Engine{Name: name, Recommend: func(ctx context.Context, in recommend.Input, opt recommend.Options) (*recommend.Result, error) {
 		res, err := recommend.Recommend(ctx, in, opt)
 		if err != nil {
 			return nil, err
@@ -41,25 +43,7 @@ func looser() backtest.Engine {
 		for i := range res.Recommendations {
 			for j := range res.Recommendations[i].Objectives {
 				if o := &res.Recommendations[i].Objectives[j]; o.SLI == slorec.Latency {
-					o.ThresholdMs *= 1.5
-				}
-			}
-		}
-		return res, nil
-	}}
-}
-
-// stricter lowers every latency threshold to 60%: tighter, and missed.
-func stricter() backtest.Engine {
-	return backtest.Engine{Name: "stricter", Recommend: func(ctx context.Context, in recommend.Input, opt recommend.Options) (*recommend.Result, error) {
-		res, err := recommend.Recommend(ctx, in, opt)
-		if err != nil {
-			return nil, err
-		}
-		for i := range res.Recommendations {
-			for j := range res.Recommendations[i].Objectives {
-				if o := &res.Recommendations[i].Objectives[j]; o.SLI == slorec.Latency {
-					o.ThresholdMs *= 0.6
+					o.ThresholdMs *= factor
 				}
 			}
 		}
@@ -72,13 +56,13 @@ func TestCompareFindsRegressions(t *testing.T) {
 	require.Empty(t, evals.Compare(base, base), "a report is no worse than itself")
 
 	var whats []string
-	for _, r := range evals.Compare(base, report(t, looser())) {
+	for _, r := range evals.Compare(base, report(t, scaledLatency("looser", 1.5))) {
 		whats = append(whats, r.What)
 	}
 	require.Contains(t, whats, "latency mean slack", "looser thresholds are a slack regression")
 
 	whats = nil
-	for _, r := range evals.Compare(base, report(t, stricter())) {
+	for _, r := range evals.Compare(base, report(t, scaledLatency("stricter", 0.6))) {
 		whats = append(whats, r.What)
 	}
 	require.Contains(t, whats, "latency attainment", "missed thresholds are an attainment regression")
