@@ -313,6 +313,9 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil { // CreateTemp makes it 0600; a report is for sharing
+		return err
+	}
 	return os.Rename(f.Name(), path)
 }
 
