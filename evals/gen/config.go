@@ -164,7 +164,7 @@ func Config(g slorec.Graph, opt Options) (sim.Config, error) {
 	tr := newRNG(opt.Seed, "traffic")
 	cfg.Traffic = sim.Traffic{
 		DiurnalAmplitude: math.Round(tr.uniform(0.3, 0.6)*100) / 100,
-		PeakHourUTC:      float64(13 + tr.intn(8)),
+		PeakHourUTC:      float64(13 + tr.Intn(8)),
 		WeekendFactor:    math.Round(tr.uniform(0.6, 0.9)*100) / 100,
 		Noise:            0.05,
 	}
@@ -395,27 +395,27 @@ func incidents(t *topo, cfg sim.Config, opt Options) []sim.Incident {
 		var id string
 		switch {
 		case k == 0 && len(hardTargets) > 0:
-			id = hardTargets[r.intn(len(hardTargets))]
+			id = hardTargets[r.Intn(len(hardTargets))]
 		case k == 4 && len(softTargets) > 0:
-			id = softTargets[r.intn(len(softTargets))]
+			id = softTargets[r.Intn(len(softTargets))]
 		default:
 			id = all[r.pick(weights)]
 		}
 		in := sim.Incident{Service: id}
 		switch shape {
 		case shapeBurst:
-			in.Duration = time.Duration(5+r.intn(16)) * time.Minute
+			in.Duration = time.Duration(5+r.Intn(16)) * time.Minute
 			in.FailureFraction = math.Round(r.uniform(0.2, 0.6)*100) / 100
 			in.Unrecorded = r.chance(0.5)
 		case shapePartial:
-			in.Duration = time.Duration(60+r.intn(301)) * time.Minute
+			in.Duration = time.Duration(60+r.Intn(301)) * time.Minute
 			in.FailureFraction = math.Round(r.uniform(0.02, 0.15)*1000) / 1000
 			in.LatencyFactor = math.Round(r.uniform(1.2, 2)*10) / 10
 		case shapeFull:
-			in.Duration = time.Duration(10+r.intn(41)) * time.Minute
+			in.Duration = time.Duration(10+r.Intn(41)) * time.Minute
 			in.FailureFraction = math.Round(r.uniform(0.97, 1)*1000) / 1000
 		case shapeLatency:
-			in.Duration = time.Duration(120+r.intn(601)) * time.Minute
+			in.Duration = time.Duration(120+r.Intn(601)) * time.Minute
 			in.LatencyFactor = math.Round(r.uniform(1.5, 4)*10) / 10
 			in.Unrecorded = r.chance(0.5)
 		}
@@ -424,7 +424,7 @@ func incidents(t *topo, cfg sim.Config, opt Options) []sim.Incident {
 		if span <= 0 {
 			span = time.Minute
 		}
-		in.Start = cfg.Start.Add(12*time.Hour + time.Duration(r.float64()*float64(span))).Truncate(time.Minute)
+		in.Start = cfg.Start.Add(12*time.Hour + time.Duration(r.Float64()*float64(span))).Truncate(time.Minute)
 
 		s := t.svc[id]
 		// An external's outage is filed against the caller that saw it; a

@@ -1,13 +1,16 @@
 package gen
 
-import "math"
+import (
+	"math"
 
-// rng is SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom
-// number generators", OOPSLA 2014), the generator evals/sim uses, for the
-// same reason: a seed must give the same graph and parameters whatever the
-// Go release, because generated datasets are committed and compared byte
-// for byte.
-type rng struct{ state uint64 }
+	"github.com/slorec/slorec/internal/splitmix"
+)
+
+// rng is a SplitMix64 stream (internal/splitmix, the simulator's generator:
+// a seed must give the same graph and parameters whatever the Go release,
+// because generated datasets are committed and compared byte for byte)
+// with the draws the generator needs.
+type rng struct{ *splitmix.Rand }
 
 // newRNG returns a generator for one purpose of one seed: the stream name
 // keeps, say, the incident draws from shifting when the parameter draws
@@ -18,27 +21,13 @@ func newRNG(seed int64, stream string) *rng {
 		h ^= uint64(stream[i])
 		h *= 1099511628211
 	}
-	r := &rng{state: uint64(seed) ^ h}
-	r.uint64() // decorrelate nearby seeds
+	r := &rng{splitmix.New(uint64(seed) ^ h)}
+	r.Uint64() // decorrelate nearby seeds
 	return r
 }
 
-func (r *rng) uint64() uint64 {
-	r.state += 0x9e3779b97f4a7c15
-	z := r.state
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// float64 returns a uniform value in [0,1).
-func (r *rng) float64() float64 { return float64(r.uint64()>>11) / (1 << 53) }
-
-// intn returns a uniform value in [0,n); n must be positive.
-func (r *rng) intn(n int) int { return int(r.uint64() % uint64(n)) }
-
 // uniform returns a uniform value in [lo,hi).
-func (r *rng) uniform(lo, hi float64) float64 { return lo + (hi-lo)*r.float64() }
+func (r *rng) uniform(lo, hi float64) float64 { return lo + (hi-lo)*r.Float64() }
 
 // logUniform returns a value whose logarithm is uniform in [log lo, log hi):
 // as likely to be in [1,10) as in [10,100), which suits failure rates and
@@ -48,7 +37,7 @@ func (r *rng) logUniform(lo, hi float64) float64 {
 }
 
 // chance returns true with probability p.
-func (r *rng) chance(p float64) bool { return r.float64() < p }
+func (r *rng) chance(p float64) bool { return r.Float64() < p }
 
 // pick returns an index drawn with the given weights; they must not all be
 // zero.
@@ -57,7 +46,7 @@ func (r *rng) pick(weights []float64) int {
 	for _, w := range weights {
 		sum += w
 	}
-	x := r.float64() * sum
+	x := r.Float64() * sum
 	for i, w := range weights {
 		if x < w {
 			return i

@@ -100,7 +100,7 @@ func Random(n int, seed int64) slorec.Graph {
 		seen[k]++
 		s := slorec.Service{ID: numbered(kinds[k].prefix, seen[k], counts[k]), Kind: kinds[k].kind}
 		if s.Kind == slorec.KindExternal {
-			s.PublishedSLA = []float64{0, 0.995, 0.999}[r.intn(3)]
+			s.PublishedSLA = []float64{0, 0.995, 0.999}[r.Intn(3)]
 		}
 		add(s, layers+1)
 	}
@@ -132,7 +132,7 @@ func Random(n int, seed int64) slorec.Graph {
 				below, w = append(below, j), append(w, 1)
 			}
 		}
-		for k := min(3+r.intn(5), len(below)); k > 0; k-- {
+		for k := min(3+r.Intn(5), len(below)); k > 0; k-- {
 			x := r.pick(w)
 			link(i, below[x])
 			below, w = slices.Delete(below, x, x+1), slices.Delete(w, x, x+1)
@@ -163,7 +163,7 @@ func Random(n int, seed int64) slorec.Graph {
 				}
 			}
 		}
-		link(above[r.intn(len(above))], j)
+		link(above[r.Intn(len(above))], j)
 	}
 	// One asynchronous consumer per queue, a mid-tier service that does not
 	// use it yet.
@@ -178,7 +178,7 @@ func Random(n int, seed int64) slorec.Graph {
 			}
 		}
 		if len(cand) > 0 {
-			c := cand[r.intn(len(cand))]
+			c := cand[r.Intn(len(cand))]
 			svcs[c].Deps = append(svcs[c].Deps, slorec.Dependency{Target: svcs[j].ID, Type: slorec.Async, Criticality: slorec.Hard, Provenance: slorec.Declared})
 		}
 	}
@@ -187,11 +187,11 @@ func Random(n int, seed int64) slorec.Graph {
 	// and prefix (a replica or a second provider).
 	groups := 0
 	for tries := 0; groups < n/25 && tries < 20*n; tries++ {
-		i := r.intn(len(svcs))
+		i := r.Intn(len(svcs))
 		if layerOf[i] > layers || len(svcs[i].Deps) == 0 {
 			continue
 		}
-		d := &svcs[i].Deps[r.intn(len(svcs[i].Deps))]
+		d := &svcs[i].Deps[r.Intn(len(svcs[i].Deps))]
 		t := svcs[index[d.Target]]
 		if d.RedundancyGroup != "" || d.Type != slorec.Sync || d.Criticality != slorec.Hard ||
 			(t.Kind != slorec.KindDatastore && t.Kind != slorec.KindExternal) || isCache(t.ID) {
@@ -209,7 +209,7 @@ func Random(n int, seed int64) slorec.Graph {
 		groups++
 		name := fmt.Sprintf("failover-%d", groups)
 		d.RedundancyGroup, d.CallRatio, d.ParallelGroup = name, 0, ""
-		twin := twins[r.intn(len(twins))]
+		twin := twins[r.Intn(len(twins))]
 		svcs[i].Deps = append(svcs[i].Deps, slorec.Dependency{Target: svcs[twin].ID, Type: slorec.Sync, Criticality: slorec.Hard, RedundancyGroup: name, Provenance: slorec.Declared})
 	}
 	// Some callers fan out: two or three of their sync calls in parallel.
@@ -223,7 +223,7 @@ func Random(n int, seed int64) slorec.Graph {
 		if len(syncs) < 3 || !r.chance(0.3) {
 			continue
 		}
-		for _, k := range syncs[:2+r.intn(2)] {
+		for _, k := range syncs[:2+r.Intn(2)] {
 			svcs[i].Deps[k].ParallelGroup = "fanout"
 		}
 	}

@@ -1,36 +1,23 @@
 package sim
 
-import "math"
+import (
+	"math"
 
-// rng is SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom
-// number generators", OOPSLA 2014). The simulator carries its own generator
-// and samplers instead of math/rand so that a seed yields the same dataset
-// whatever the Go release: committed example datasets are compared byte for
-// byte.
-type rng struct{ state uint64 }
+	"github.com/slorec/slorec/internal/splitmix"
+)
 
-func newRNG(seed int64) *rng { return &rng{state: uint64(seed)} }
+// rng is the simulator's SplitMix64 stream (internal/splitmix, stable
+// across Go releases, so committed datasets compare byte for byte) with
+// the samplers the simulation needs.
+type rng struct{ *splitmix.Rand }
 
-func (r *rng) uint64() uint64 {
-	r.state += 0x9e3779b97f4a7c15
-	z := r.state
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// float64 returns a uniform value in [0,1).
-func (r *rng) float64() float64 { return float64(r.uint64()>>11) / (1 << 53) }
-
-// intn returns a uniform value in [0,n); the modulo bias is below 2^-50 for
-// the sample counts used here.
-func (r *rng) intn(n int) int { return int(r.uint64() % uint64(n)) }
+func newRNG(seed int64) *rng { return &rng{splitmix.New(uint64(seed))} }
 
 // normal returns a standard normal value (Box-Muller; the second value is
 // discarded to keep the stream simple to reason about).
 func (r *rng) normal() float64 {
-	u1 := 1 - r.float64() // (0,1]: log stays finite
-	u2 := r.float64()
+	u1 := 1 - r.Float64() // (0,1]: log stays finite
+	u2 := r.Float64()
 	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
 }
 
@@ -44,7 +31,7 @@ func (r *rng) poisson(lambda float64) int64 {
 	case lambda < 30:
 		l := math.Exp(-lambda)
 		var k int64
-		for p := r.float64(); p > l; p *= r.float64() {
+		for p := r.Float64(); p > l; p *= r.Float64() {
 			k++
 		}
 		return k
@@ -72,7 +59,7 @@ func (r *rng) binomial(n int64, p float64) int64 {
 	case n <= 200:
 		var k int64
 		for range n {
-			if r.float64() < p {
+			if r.Float64() < p {
 				k++
 			}
 		}

@@ -582,18 +582,18 @@ func (s *sim) run() *dataset.Dataset {
 			i := s.order[k]
 			nd := s.nodes[i]
 			call := func(g callGroup) float64 {
-				if g.ratio < 1 && r.float64() >= g.ratio {
+				if g.ratio < 1 && r.Float64() >= g.ratio {
 					return 0
 				}
 				m := g.members[0]
 				if len(g.members) > 1 {
-					m = g.members[r.intn(len(g.members))]
+					m = g.members[r.Intn(len(g.members))]
 				}
-				return lat[m][r.intn(K)]
+				return lat[m][r.Intn(K)]
 			}
 			for j := range K {
 				v := math.Exp(nd.mu + nd.sig*r.normal())
-				if slowFrac[i] > 0 && r.float64() < slowFrac[i] {
+				if slowFrac[i] > 0 && r.Float64() < slowFrac[i] {
 					v *= slowFac[i]
 				}
 				for _, g := range nd.seq {
