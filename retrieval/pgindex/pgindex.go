@@ -104,6 +104,10 @@ func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM knowledge_chunks WHERE doc_id = ANY($1)`, docs); err != nil {
 		return unavailable("put chunks", err)
 	}
+	bulk, err := ix.bulkLoad(ctx, tx, len(records))
+	if err != nil {
+		return err
+	}
 	rows := make([][]any, len(records))
 	for i, r := range records {
 		var emb any
@@ -117,7 +121,99 @@ func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"knowledge_chunks"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return unavailable("put chunks", err)
 	}
+	if err := bulk.rebuild(ctx, tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(ctx); err != nil {
+		return unavailable("put chunks", err)
+	}
+	return nil
+}
+
+// BulkThreshold is the smallest Put that may load in bulk: see bulkLoad.
+const BulkThreshold = 2000
+
+// searchIndexes are the indexes a bulk load drops and rebuilds: the
+// vector and full-text ones, whose per-row maintenance dominates the cost
+// of inserting (HNSW insertion is a graph search per row).
+const searchIndexes = `SELECT indexname, indexdef FROM pg_indexes
+	WHERE schemaname = current_schema() AND tablename = 'knowledge_chunks'
+	  AND (indexdef LIKE '%USING hnsw%' OR indexdef LIKE '%USING rum%' OR indexdef LIKE '%USING gin (tsv)%')
+	ORDER BY indexname`
+
+// rebuildPlan is what bulkLoad dropped, to be recreated after the COPY.
+type rebuildPlan struct{ defs []string }
+
+// bulkLoad decides, inside tx, whether a Put of n chunks loads in bulk: when
+// n is at least BulkThreshold and at least the rows already stored,
+// building the search indexes once over the whole table is cheaper than
+// maintaining them row by row (several times faster at 100k chunks; see
+// docs/performance.md). It then takes the table's exclusive lock (searches
+// wait for the load instead of seeing a table without indexes) and drops
+// the search indexes; rebuild recreates them from their stored
+// definitions, in the same transaction, so a failed load leaves
+// everything as it was.
+func (ix *Index) bulkLoad(ctx context.Context, tx pgx.Tx, n int) (rebuildPlan, error) {
+	if n < BulkThreshold {
+		return rebuildPlan{}, nil
+	}
+	var stored float64
+	if err := tx.QueryRow(ctx, `SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'knowledge_chunks'::regclass`).Scan(&stored); err != nil {
+		return rebuildPlan{}, unavailable("put chunks", err)
+	}
+	if float64(n) < stored {
+		return rebuildPlan{}, nil
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE knowledge_chunks IN ACCESS EXCLUSIVE MODE`); err != nil {
+		return rebuildPlan{}, unavailable("put chunks", err)
+	}
+	// reltuples is an estimate; count now that nobody can write.
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM knowledge_chunks`).Scan(&stored); err != nil {
+		return rebuildPlan{}, unavailable("put chunks", err)
+	}
+	if float64(n) < stored {
+		return rebuildPlan{}, nil
+	}
+	rows, err := tx.Query(ctx, searchIndexes)
+	if err != nil {
+		return rebuildPlan{}, unavailable("put chunks", err)
+	}
+	type def struct{ name, sql string }
+	defs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (def, error) {
+		var d def
+		return d, r.Scan(&d.name, &d.sql)
+	})
+	if err != nil {
+		return rebuildPlan{}, unavailable("put chunks", err)
+	}
+	var plan rebuildPlan
+	for _, d := range defs {
+		if _, err := tx.Exec(ctx, `DROP INDEX `+pgx.Identifier{d.name}.Sanitize()); err != nil {
+			return rebuildPlan{}, unavailable("put chunks", err)
+		}
+		plan.defs = append(plan.defs, d.sql)
+	}
+	return plan, nil
+}
+
+// rebuild recreates the dropped indexes and refreshes the planner's
+// statistics, which a bulk load makes stale.
+func (p rebuildPlan) rebuild(ctx context.Context, tx pgx.Tx) error {
+	if p.defs == nil {
+		return nil
+	}
+	// Index builds use up to maintenance_work_mem; HNSW builds are much
+	// faster when the graph fits in it.
+	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+		return unavailable("put chunks", err)
+	}
+	for _, sql := range p.defs {
+		// The definitions are the server's own (pg_indexes.indexdef).
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			return unavailable("rebuild search index", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `ANALYZE knowledge_chunks`); err != nil {
 		return unavailable("put chunks", err)
 	}
 	return nil
@@ -219,21 +315,32 @@ func vectorSQL(q retrieval.Query, depth int) (string, []any) {
 // returning fewer rows than asked.
 func (ix *Index) vectorLeg(ctx context.Context, q retrieval.Query, depth int) ([]retrieval.Hit, error) {
 	sql, args := vectorSQL(q, depth)
-	tx, err := ix.pool.Begin(ctx)
+	conn, err := ix.pool.Acquire(ctx)
 	if err != nil {
 		return nil, unavailable("vector search", err)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // read-only
-	if _, err := tx.Exec(ctx, `SET LOCAL hnsw.iterative_scan = relaxed_order`); err != nil {
+	defer conn.Release()
+	// One round trip: the setting is local to a transaction opened and
+	// closed in the same batch.
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN READ ONLY`)
+	b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
+	var hits []retrieval.Hit
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var err error
+		hits, err = collect(rows, func(h *retrieval.Hit, s float64) { h.VectorLeg.Score = s })
+		return err
+	})
+	b.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		// A failed batch may leave the transaction open; a connection in
+		// that state must not go back to the pool.
+		conn.Conn().Close(context.Background()) //nolint:errcheck // discarding it
+		var e *slorec.Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
 		return nil, unavailable("vector search", err)
-	}
-	rows, err := tx.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, unavailable("vector search", err)
-	}
-	hits, err := collect(rows, func(h *retrieval.Hit, s float64) { h.VectorLeg.Score = s })
-	if err != nil {
-		return nil, err
 	}
 	// relaxed_order may return near-ties slightly out of order.
 	return retrieval.Top(hits, depth), nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/slorec/slorec/internal/pgtest"
@@ -103,6 +104,59 @@ func TestPostgresVectorLegUsesTheHNSWIndex(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, recs[7].ID, hits[0].ID, "a vector finds itself first")
 	require.InDelta(t, 1.0, hits[0].VectorLeg.Score, 1e-5)
+}
+
+// searchIndexDefs are the definitions of the indexes a bulk load rebuilds.
+func searchIndexDefs(t *testing.T, ix *Index) []string {
+	t.Helper()
+	rows, err := ix.pool.Query(context.Background(), searchIndexes)
+	require.NoError(t, err)
+	defs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+		var name, def string
+		return def, r.Scan(&name, &def)
+	})
+	require.NoError(t, err)
+	return defs
+}
+
+func TestPostgresBulkLoadRebuildsTheSearchIndexes(t *testing.T) {
+	ctx := context.Background()
+	ix := open(t)
+	small := indextest.Synthetic(10, 2)
+	require.NoError(t, ix.Put(ctx, small), "a small Put creates the HNSW index")
+	before := searchIndexDefs(t, ix)
+	require.Len(t, before, 3, "HNSW, RUM and GIN: %v", before)
+
+	recs := indextest.Synthetic(BulkThreshold+500, 1)
+	require.NoError(t, ix.Put(ctx, recs))
+	require.Equal(t, before, searchIndexDefs(t, ix), "the same indexes after the bulk load")
+	n, err := ix.Len(ctx)
+	require.NoError(t, err)
+	require.Equal(t, len(recs)+len(small)-10, n, "Synthetic(10, 2) shares doc-000000 with the bulk, which replaces it")
+
+	q := retrieval.Query{Text: strings.Join(strings.Fields(recs[42].Text)[:6], " "), Vector: recs[42].Vector, Model: "bench-100d", K: 5}
+	hits, err := ix.Search(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, recs[42].ID, hits[0].ID, "its own words and vector find the chunk first")
+}
+
+func TestPostgresFailedBulkLoadChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	ix := open(t)
+	keep := indextest.Synthetic(20, 3)
+	require.NoError(t, ix.Put(ctx, keep))
+	before := searchIndexDefs(t, ix)
+
+	recs := indextest.Synthetic(BulkThreshold+500, 1)[20:]
+	// A chunk id that another document owns: the COPY fails on the
+	// primary key after the indexes were dropped.
+	recs[len(recs)-1].ID = keep[15].ID
+	err := ix.Put(ctx, recs)
+	require.Error(t, err)
+	require.Equal(t, before, searchIndexDefs(t, ix), "the dropped indexes are back")
+	n, err := ix.Len(ctx)
+	require.NoError(t, err)
+	require.Equal(t, len(keep), n)
 }
 
 func BenchmarkPostgresIndex(b *testing.B) {
