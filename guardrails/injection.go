@@ -8,9 +8,9 @@ import (
 // Injection rules a Finding names.
 const (
 	RuleOverride      = "instruction-override" // "ignore previous instructions", "you are now ..."
-	RuleRoleMarker    = "role-marker"          // "system:", "<|im_start|>", "[INST]" at a line start
+	RuleRoleMarker    = "role-marker"          // "system:" at a line start, "<|im_start|>", "[INST]", "<|eot_id|>"
 	RuleToolDirective = "tool-directive"       // "call the tool", "run this command", "curl ..."
-	RuleExfiltration  = "exfiltration"         // "send the keys to", markdown images with query data
+	RuleExfiltration  = "exfiltration"         // "send the keys to https://", Markdown images, links with query data
 	RulePromptLeak    = "prompt-leak"          // "reveal your system prompt"
 )
 
@@ -25,11 +25,15 @@ var injectionRules = []struct {
 	re   *regexp.Regexp
 }{
 	{RuleOverride, regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|any|your|the)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|guidelines|directives)\b`)},
-	{RuleOverride, regexp.MustCompile(`(?i)\byou are (?:now|no longer)\b|\bact as (?:an? )?(?:unrestricted|jailbroken|developer mode)\b|\bnew instructions\s*:`)},
-	{RuleRoleMarker, regexp.MustCompile(`(?im)^\s*(?:#{1,3}\s*)?(?:system|assistant|developer)\s*:|<\|im_(?:start|end)\|>|\[/?INST\]|<</?SYS>>`)},
-	{RuleToolDirective, regexp.MustCompile(`(?i)\b(?:call|invoke|use|run|execute)\s+(?:the\s+)?(?:tool|function|shell|command)\b|\bcurl\s+-[a-zA-Z]|\brm\s+-rf\b`)},
-	{RuleExfiltration, regexp.MustCompile(`(?i)\b(?:send|post|upload|forward|leak|exfiltrate)\b[^.\n]{0,40}\b(?:keys?|secrets?|tokens?|credentials?|passwords?|conversation|history|data)\b[^.\n]{0,30}\b(?:to|at)\b\s+(?:https?://|\S+@)|!\[[^\]]*\]\(https?://[^)\s]*[?&][a-z_]+=`)},
-	{RulePromptLeak, regexp.MustCompile(`(?i)\b(?:reveal|print|show|repeat|output)\b[^.\n]{0,20}\b(?:your|the)\s+(?:system\s+)?(?:prompt|instructions)\b`)},
+	{RuleOverride, regexp.MustCompile(`(?i)\byou are (?:now|no longer)\b|\bact as (?:an? )?(?:unrestricted|jailbroken|developer mode)\b|\bnew instructions\s*:|\bfrom now on,? (?:you|always|never|respond|answer)\b`)},
+	// Chat-template markers of the common model families, and "system:"
+	// style role lines.
+	{RuleRoleMarker, regexp.MustCompile(`(?im)^\s*(?:#{1,3}\s*)?(?:system|assistant|developer)\s*:|<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>|\[/?INST\]|<</?SYS>>|^\s*#{2,3}\s*(?:instruction|response)\s*:?\s*$`)},
+	{RuleToolDirective, regexp.MustCompile(`(?i)\b(?:call|invoke|use|run|execute)\s+(?:the\s+)?(?:tool|function|shell|command)\b|\bcurl\s+-[a-zA-Z]|\brm\s+-rf\b|\bwget\s+https?://`)},
+	// Exfiltration: sending data to a URL or address, and Markdown images
+	// (fetched as soon as they render) or links carrying query data.
+	{RuleExfiltration, regexp.MustCompile(`(?i)\b(?:send|post|upload|forward|leak|exfiltrate|transmit|submit)\b[^.\n]{0,40}\b(?:keys?|secrets?|tokens?|credentials?|passwords?|conversation|history|data|prompts?|context|messages?|chat|transcript|everything|contents?)\b[^.\n]{0,30}\b(?:to|at)\b\s+(?:https?://|\S+@)|!\[[^\]]*\]\(\s*<?https?://|\[[^\]]*\]\(\s*<?https?://[^)\s]*[?&][a-z_]+=`)},
+	{RulePromptLeak, regexp.MustCompile(`(?i)\b(?:reveal|print|show|repeat|output|dump|leak)\b[^.\n]{0,20}\b(?:your|the)\s+(?:(?:system|initial|hidden|original|full|developer)\s+)?(?:prompt|instructions)\b|\bwhat (?:is|are|were) your (?:system |initial |original )?(?:prompt|instructions)\b`)},
 }
 
 // ScreenInjection finds text that tries to instruct a model rather than
