@@ -14,7 +14,6 @@ import (
 	"github.com/slorec/slorec/reasoning/recommend"
 	"github.com/slorec/slorec/reasoning/scorecard"
 	"github.com/slorec/slorec/retrieval"
-	"github.com/slorec/slorec/retrieval/embed"
 )
 
 // runDemo runs the engine on the embedded e-commerce example and answers
@@ -156,21 +155,8 @@ func fmtRatio(v float64) string { return fmt.Sprintf("%.6f", v) }
 // its cache is set up (make demo does that) and full text otherwise.
 func demoKnowledge(ctx context.Context, e *env, d *dataset.Dataset, a *recommend.Analysis) error {
 	w := e.stdout
-	r := &retrieval.Retriever{Index: retrieval.NewMemIndex()}
-	how := "full text only: run `slorec corpus setup` for the hybrid search"
-	if dir, err := embed.CacheDir(e.getenv); err == nil {
-		if g, err := embed.New(embed.Config{Name: embed.NameGloVe, CacheDir: dir}); err == nil {
-			r.Embedder, how = g, "hybrid search, "+g.Model()
-		}
-	}
-	docs, err := shipped()
+	r, how, err := embeddedKnowledge(ctx, e, d)
 	if err != nil {
-		return err
-	}
-	for _, in := range d.Incidents {
-		docs = append(docs, retrieval.IncidentDocument(in))
-	}
-	if _, err := r.Add(ctx, docs); err != nil {
 		return err
 	}
 	query := a.Service.ID + " availability"
