@@ -13,7 +13,6 @@ import (
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
 	"github.com/slorec/slorec/reasoning/scorecard"
-	"github.com/slorec/slorec/retrieval"
 )
 
 // runDemo runs the engine on the embedded e-commerce example and answers
@@ -56,7 +55,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	explainComposition(w, co)
 	explainObjective(w, res, "checkout-service")
 
-	if err := demoKnowledge(ctx, e, d, co); err != nil {
+	if err := demoExplanation(ctx, e, d, in, "checkout-service"); err != nil {
 		return err
 	}
 
@@ -149,32 +148,27 @@ func explainObjective(w io.Writer, res *recommend.Result, id string) {
 
 func fmtRatio(v float64) string { return fmt.Sprintf("%.6f", v) }
 
-// demoKnowledge retrieves what an explanation of a's recommendation would
-// cite: the shipped corpus and the dataset's incidents, searched with a
-// query built from its binding dependency. It uses the GloVe embedder when
-// its cache is set up (make demo does that) and full text otherwise.
-func demoKnowledge(ctx context.Context, e *env, d *dataset.Dataset, a *recommend.Analysis) error {
-	w := e.stdout
+// demoExplanation explains checkout-service's recommendation the way the
+// API's ?explain=true does: the advisor retrieves knowledge with queries
+// built from the facts (the shipped corpus and the dataset's incidents,
+// GloVe hybrid search when its cache is set up, full text otherwise),
+// drafts with the configured drafter (deterministic by default), and
+// prints the guarded result with every verdict.
+func demoExplanation(ctx context.Context, e *env, d *dataset.Dataset, in recommend.Input, service string) error {
 	r, how, err := embeddedKnowledge(ctx, e, d)
 	if err != nil {
 		return err
 	}
-	query := a.Service.ID + " availability"
-	if b := a.Composition.Binding; b != nil {
-		kind := ""
-		if n, ok := findService(d, b.Target); ok {
-			kind = string(n.Kind)
-		}
-		query = fmt.Sprintf("%s %s dependency degradation outage availability", b.Target, kind)
-	}
-	hits, err := r.Search(ctx, query, 4, retrieval.Hybrid, retrieval.Filter{})
+	a, _, err := newAdvisor(e, r, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  knowledge an explanation would cite (%s; query %q):\n", how, query)
-	for _, h := range hits {
-		fmt.Fprintf(w, "    [%s] %s / %s\n", h.ID, h.Title, h.Section)
+	exp, err := a.Advise(ctx, in, service, recommend.Options{Seed: 1})
+	if err != nil {
+		return err
 	}
+	fmt.Fprintf(e.stdout, "\n== The explanation (slorec recommend --service %s --explain; knowledge: %s)\n", service, how)
+	printExplanation(e.stdout, exp)
 	return nil
 }
 

@@ -56,11 +56,15 @@ func runRecommend(ctx context.Context, e *env, args []string) error {
 	format := formatFlag(fs, "table", "json")
 	tier := fs.String("tier", "balanced", "tier to recommend when confidence allows: conservative|balanced|aspirational")
 	seed := fs.Uint64("seed", 1, "seed of the bootstrap and Monte Carlo estimates")
+	explain := fs.Bool("explain", false, "with --service: add the guarded explanation (drafter from SLOREC_LLM_PROVIDER, deterministic by default)")
 	if err := parseFlags(fs, args, e.stderr, false); err != nil {
 		return err
 	}
 	if err := checkFormat("recommend", *format, "table", "json"); err != nil {
 		return err
+	}
+	if *explain && *service == "" {
+		return usagef("recommend: --explain needs --service")
 	}
 	d, name, err := loadDataset(*dir)
 	if err != nil {
@@ -76,7 +80,19 @@ func runRecommend(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var exp *slorec.Explanation
+	if *explain {
+		if exp, err = explainResult(ctx, e, d, res, *service, *tier); err != nil {
+			return err
+		}
+	}
 	if *format == "json" {
+		if exp != nil {
+			return writeJSON(e.stdout, struct {
+				slorec.Recommendation
+				Explanation *slorec.Explanation `json:"explanation"`
+			}{res.Recommendations[0], exp})
+		}
 		if *service != "" {
 			return writeJSON(e.stdout, res.Recommendations[0])
 		}
@@ -88,6 +104,10 @@ func runRecommend(ctx context.Context, e *env, args []string) error {
 	}
 	if *service != "" {
 		printDetail(e.stdout, res.Recommendations[0])
+		if exp != nil {
+			fmt.Fprintln(e.stdout, "\nexplanation:")
+			printExplanation(e.stdout, exp)
+		}
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "dataset %s: %d services\n\n", name, len(res.Recommendations))

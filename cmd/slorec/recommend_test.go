@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/slorec/slorec"
@@ -58,4 +60,40 @@ func TestImpactCommand(t *testing.T) {
 	code, _, stderr = invoke(t, nil, "impact", "-set", "ghost:availability=0.99")
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, `"ghost" is not in the catalog`)
+}
+
+func TestRecommendExplain(t *testing.T) {
+	code, stdout, stderr := invoke(t, nil, "recommend", "--service", "payment-service", "--explain", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	var got struct {
+		slorec.Recommendation
+		Explanation *slorec.Explanation `json:"explanation"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	require.Equal(t, "payment-service", got.Service)
+	exp := got.Explanation
+	require.NotNil(t, exp)
+	require.Equal(t, slorec.DrafterDeterministic, exp.Drafter)
+	require.Empty(t, exp.Fallback)
+	require.NotEmpty(t, exp.Citations)
+	for _, v := range exp.Verdicts {
+		require.True(t, v.Passed, v.Guard)
+	}
+
+	code, _, stderr = invoke(t, nil, "recommend", "--explain")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "--explain needs --service")
+}
+
+func TestRecommendExplainFallsBackWhenTheModelIsDown(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, `{"error":{"message":"model overloaded"}}`, http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	vars := map[string]string{"SLOREC_LLM_PROVIDER": "openai", "SLOREC_LLM_BASE_URL": srv.URL + "/v1", "SLOREC_LLM_MODEL": "m", "SLOREC_LLM_API_KEY": "sk-test-123"}
+	code, stdout, stderr := invoke(t, vars, "recommend", "--service", "payment-service", "--explain")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "drafter: deterministic (fallback: the model call failed: ")
+	require.Contains(t, stdout, "guardrails: size pass")
+	require.NotContains(t, stdout, "sk-test-123")
 }

@@ -189,6 +189,11 @@ func (a *Advisor) retrieve(ctx context.Context, exp *slorec.Explanation) ([]draf
 		exp.Quarantined = append(exp.Quarantined, slorec.Quarantined{ID: q.Source.Citation.ID, Rules: rules})
 	}
 	kept = kept[:min(len(kept), k)]
+	// Actionable knowledge first: drafters cite in order, and a runbook
+	// or policy says what to do where an incident only shows what happened.
+	slices.SortStableFunc(kept, func(x, y guardrails.Source) int {
+		return cmp.Compare(kindRank(kindOf(x.Citation.ID)), kindRank(kindOf(y.Citation.ID)))
+	})
 	byID := map[string]Passage{}
 	for _, p := range passages {
 		byID[p.ID] = p
@@ -210,7 +215,8 @@ func (a *Advisor) retrieve(ctx context.Context, exp *slorec.Explanation) ([]draf
 }
 
 // interleave takes the first of each list, then the second, and so on,
-// skipping ids already taken, up to n passages.
+// up to n passages, skipping documents already taken: one section per
+// document leaves room for more documents.
 func interleave(lists [][]Passage, n int) []Passage {
 	var out []Passage
 	seen := map[string]bool{}
@@ -221,8 +227,9 @@ func interleave(lists [][]Passage, n int) []Passage {
 				continue
 			}
 			more = true
-			if p := l[i]; !seen[p.ID] && len(out) < n {
-				seen[p.ID] = true
+			doc, _, _ := strings.Cut(l[i].ID, "#")
+			if p := l[i]; !seen[doc] && len(out) < n {
+				seen[doc] = true
 				out = append(out, p)
 			}
 		}
@@ -231,6 +238,30 @@ func interleave(lists [][]Passage, n int) []Passage {
 		}
 	}
 	return out
+}
+
+// kindOf is the kind part of a citation id, kind/doc-id#section.
+func kindOf(id string) string {
+	kind, _, _ := strings.Cut(id, "/")
+	return kind
+}
+
+// kindRank orders knowledge kinds by how directly they tell an engineer
+// what to do.
+func kindRank(kind string) int {
+	switch kind {
+	case "runbook":
+		return 0
+	case "policy":
+		return 1
+	case "provider-sla":
+		return 2
+	case "slo-template":
+		return 3
+	case "guide":
+		return 4
+	}
+	return 5 // postmortems, incidents, user documents
 }
 
 func citation(p Passage) slorec.Citation {

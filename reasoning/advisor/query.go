@@ -60,7 +60,7 @@ func Queries(res *recommend.Result, service string) []string {
 	if rec != nil && infeasible(rec) {
 		qs = append(qs, "error budget exhausted policy SLO infeasible committed target above ceiling")
 	} else {
-		qs = append(qs, fmt.Sprintf("SLO template for a %s tier %s availability latency targets", tierWord(an.Service.Tier), kindWord(an.Service.Kind)))
+		qs = append(qs, templateQuery(an.Service.Kind, an.Service.Tier))
 	}
 	if rec != nil && (rec.NeedsReview || hasFlag(rec, "cycle")) {
 		qs = append(qs, "dependency cycle circular dependency SLO review low confidence")
@@ -77,21 +77,27 @@ func dependencyQuery(id string, kind slorec.ServiceKind) string {
 	case slorec.KindQueue:
 		return fmt.Sprintf("queue %s backlog consumer lag outage", id)
 	}
-	return fmt.Sprintf("hard dependency %s outage retries circuit breaker fallback", id)
+	return fmt.Sprintf("hard dependency outage %s", id)
 }
 
-func tierWord(t slorec.Tier) string {
-	if t == "" {
-		return string(slorec.TierStandard)
+// templateQuery names the SLO template of a kind and tier the way the
+// templates' titles do, which the full-text leg weighs most.
+func templateQuery(kind slorec.ServiceKind, tier slorec.Tier) string {
+	switch kind {
+	case slorec.KindDatastore:
+		return "SLO template for a datastore targets"
+	case slorec.KindQueue:
+		return "SLO template for a queue or stream targets"
+	case slorec.KindExternal:
+		return "SLO template for an external dependency targets"
 	}
-	return string(t)
-}
-
-func kindWord(k slorec.ServiceKind) string {
-	if k == "" {
-		return string(slorec.KindService)
+	switch tier {
+	case slorec.TierCritical:
+		return "SLO template for a critical stateless service targets"
+	case slorec.TierHigh:
+		return "SLO template for a high-tier stateless service targets"
 	}
-	return string(k)
+	return "SLO template for a standard-tier stateless service targets"
 }
 
 func infeasible(rec *slorec.Recommendation) bool {
