@@ -8,12 +8,15 @@ import (
 // Error codes. They are stable strings: the API maps them to HTTP statuses
 // and clients may switch on them.
 const (
-	EINVALID     = "invalid"     // the caller sent something malformed
-	ENOTFOUND    = "not_found"   // the named entity does not exist
-	ECONFLICT    = "conflict"    // the write clashes with existing state
-	EREJECTED    = "rejected"    // a guardrail refused the content
-	EUNAVAILABLE = "unavailable" // a backend (LLM, database) is down
-	EINTERNAL    = "internal"    // anything else; never shown to users
+	EINVALID      = "invalid"      // the caller sent something malformed
+	ENOTFOUND     = "not_found"    // the named entity does not exist
+	ECONFLICT     = "conflict"     // the write clashes with existing state
+	EREJECTED     = "rejected"     // a guardrail refused the content
+	EUNAVAILABLE  = "unavailable"  // a backend (LLM, database) is down
+	EUNAUTHORIZED = "unauthorized" // no credentials, or unknown or revoked ones
+	EFORBIDDEN    = "forbidden"    // the credentials do not allow the action
+	ELIMITED      = "rate_limited" // too many requests; retry later
+	EINTERNAL     = "internal"     // anything else; never shown to users
 )
 
 // Error is an application error with a code and a message that is safe to
