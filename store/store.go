@@ -103,3 +103,14 @@ type Audit interface {
 	// Audit returns matching records, newest first.
 	Audit(ctx context.Context, f slorec.AuditFilter) ([]slorec.AuditRecord, error)
 }
+
+// DeliveryJob is the job of sending one webhook delivery: River's job
+// args on Postgres (kind "webhook_delivery"), the in-process worker's
+// unit of work otherwise. It carries only the delivery's id; everything
+// else is read from the outbox when the job runs.
+type DeliveryJob struct {
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind implements River's JobArgs.
+func (DeliveryJob) Kind() string { return "webhook_delivery" }
