@@ -1,0 +1,236 @@
+package webhook_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/integrations/webhook"
+	"github.com/slorec/slorec/internal/pgtest"
+	"github.com/slorec/slorec/store"
+)
+
+// riverDB returns a pool on a fresh database with River's schema.
+func riverDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	require.NoError(t, err)
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	require.NoError(t, err)
+	return pool
+}
+
+// insertJobs inserts one store.DeliveryJob per id in one transaction,
+// with an insert-only client, as the store's commit does.
+func insertJobs(t *testing.T, pool *pgxpool.Pool, ids ...string) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	require.NoError(t, err)
+	tx, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	var jobs []int64
+	for _, id := range ids {
+		res, err := inserter.InsertTx(ctx, tx, store.DeliveryJob{DeliveryID: id}, &river.InsertOpts{Queue: webhook.QueueName})
+		require.NoError(t, err)
+		jobs = append(jobs, res.Job.ID)
+	}
+	require.NoError(t, tx.Commit(ctx))
+	return jobs
+}
+
+// startRiver starts a delivery client and stops it when the test ends.
+func startRiver(t *testing.T, pool *pgxpool.Pool, o webhook.Outbox, policy webhook.Policy) *river.Client[pgx.Tx] {
+	t.Helper()
+	c, err := webhook.NewRiverClient(pool, o, nil, policy, nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, c.Stop(ctx))
+	})
+	return c
+}
+
+// waitFinished waits for River to finish job id (completed, cancelled or
+// discarded) and returns its row.
+func waitFinished(t *testing.T, c *river.Client[pgx.Tx], id int64) *rivertype.JobRow {
+	t.Helper()
+	var row *rivertype.JobRow
+	require.Eventually(t, func() bool {
+		var err error
+		row, err = c.JobGet(context.Background(), id)
+		require.NoError(t, err)
+		return row.FinalizedAt != nil
+	}, 15*time.Second, 10*time.Millisecond)
+	return row
+}
+
+func snoozes(t *testing.T, row *rivertype.JobRow) int {
+	t.Helper()
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	require.NoError(t, json.Unmarshal(row.Metadata, &m))
+	return m.Snoozes
+}
+
+func TestRiverDeliversOnce(t *testing.T) {
+	t.Parallel()
+	pool := riverDB(t)
+	rc := newReceiver(t, nil)
+	o := newOutbox()
+	o.subscribe("sub-1", rc.URL)
+	o.add("d-1", "sub-1", time.Now())
+	c := startRiver(t, pool, o, webhook.Policy{})
+
+	job := insertJobs(t, pool, "d-1")[0]
+
+	row := waitFinished(t, c, job)
+	require.Equal(t, rivertype.JobStateCompleted, row.State)
+	require.Equal(t, slorec.DeliveryDelivered, o.get("d-1").Status)
+	time.Sleep(100 * time.Millisecond)
+	reqs := rc.got()
+	require.Len(t, reqs, 1)
+	requireVerified(t, reqs)
+	require.Equal(t, "d-1", reqs[0].header.Get(webhook.HeaderDeliveryID))
+}
+
+func TestRiverRetries(t *testing.T) {
+	t.Parallel()
+	// Retries after 10 ms; a snoozed job then waits for one of River's
+	// fetches (at most 1 s apart by default).
+	policy := webhook.Policy{MaxAttempts: 3, Base: 10 * time.Millisecond, Max: 10 * time.Millisecond, Jitter: webhook.NoJitter}
+	tests := map[string]struct {
+		respond    func(int, http.ResponseWriter, *http.Request)
+		wantStatus string
+		wantCodes  []int
+	}{
+		"A receiver failing once should get the delivery on the retry.": {
+			respond: failFirst(1), wantStatus: slorec.DeliveryDelivered, wantCodes: []int{500, 200},
+		},
+		"A receiver always failing should be given up after MaxAttempts.": {
+			respond: status(http.StatusInternalServerError), wantStatus: slorec.DeliveryFailed, wantCodes: []int{500, 500, 500},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			pool := riverDB(t)
+			rc := newReceiver(t, tt.respond)
+			o := newOutbox()
+			o.subscribe("sub-1", rc.URL)
+			o.add("d-1", "sub-1", time.Now())
+			c := startRiver(t, pool, o, policy)
+
+			job := insertJobs(t, pool, "d-1")[0]
+
+			row := waitFinished(t, c, job)
+			require.Equal(t, rivertype.JobStateCompleted, row.State, "delivered or given up, the job is done")
+			require.Equal(t, tt.wantStatus, o.get("d-1").Status)
+			var codes []int
+			for _, a := range o.attemptsOf("d-1") {
+				codes = append(codes, a.StatusCode)
+			}
+			require.Equal(t, tt.wantCodes, codes)
+			require.Len(t, rc.got(), len(tt.wantCodes))
+			requireVerified(t, rc.got())
+			// Each retry was a snooze, which River does not count as an
+			// attempt: the Policy alone bounds the retries.
+			require.Equal(t, len(tt.wantCodes)-1, snoozes(t, row))
+			require.Equal(t, 1, row.Attempt)
+		})
+	}
+}
+
+func TestRiverCancelsUnknownDelivery(t *testing.T) {
+	t.Parallel()
+	pool := riverDB(t)
+	c := startRiver(t, pool, newOutbox(), webhook.Policy{})
+
+	job := insertJobs(t, pool, "gone")[0]
+
+	row := waitFinished(t, c, job)
+	require.Equal(t, rivertype.JobStateCancelled, row.State)
+}
+
+func TestRiverReplicasDeliverEachOnce(t *testing.T) {
+	t.Parallel()
+	const n = 40
+	pool := riverDB(t)
+	rc := newReceiver(t, slow(20*time.Millisecond, http.StatusOK))
+	o := newOutbox()
+	o.subscribe("sub-1", rc.URL)
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("d-%02d", i)
+		o.add(id, "sub-1", time.Now())
+		ids = append(ids, id)
+	}
+	// Two replicas: two clients on the same database and outbox, each
+	// counting what it recorded.
+	replicas := []*countingOutbox{{Outbox: o}, {Outbox: o}}
+	a := startRiver(t, pool, replicas[0], webhook.Policy{})
+	startRiver(t, pool, replicas[1], webhook.Policy{})
+
+	jobs := insertJobs(t, pool, ids...)
+
+	for _, job := range jobs {
+		require.Equal(t, rivertype.JobStateCompleted, waitFinished(t, a, job).State)
+	}
+	got := rc.countByDelivery()
+	require.Len(t, got, n)
+	for id, c := range got {
+		require.Equal(t, 1, c, "delivery %s", id)
+		require.Equal(t, slorec.DeliveryDelivered, o.get(id).Status)
+		require.Equal(t, 1, o.get(id).Attempts)
+	}
+	_, overlaps := rc.concurrency()
+	require.Empty(t, overlaps)
+	r0, r1 := replicas[0].recorded(), replicas[1].recorded()
+	require.Equal(t, n, r0+r1)
+	// Both start before the jobs are inserted, so both are woken and
+	// share the work (20 and 20 in every run so far).
+	require.Positive(t, r0, "replica 0 sent nothing")
+	require.Positive(t, r1, "replica 1 sent nothing")
+}
+
+// countingOutbox counts the attempts recorded through it.
+type countingOutbox struct {
+	webhook.Outbox
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingOutbox) RecordAttempt(ctx context.Context, id string, a slorec.DeliveryAttempt) (slorec.Delivery, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Outbox.RecordAttempt(ctx, id, a)
+}
+
+func (c *countingOutbox) recorded() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
