@@ -47,6 +47,7 @@ func commands() []command {
 		{"recommend", "recommend SLOs for a dataset", runRecommend},
 		{"scorecard", "score every service and the fleet (error budget, cost, reliability, governance)", runScorecard},
 		{"impact", "what a proposed SLO change does to every dependent", runImpact},
+		{"ask", "ask a question about SLOs, dependencies and the knowledge base", runAsk},
 		{"ingest", "validate a dataset and load it into the store", runIngest},
 		{"serve", "serve the REST API", runServe},
 		{"corpus", "manage the knowledge corpus", runCorpus},
