@@ -16,22 +16,6 @@ import (
 	"github.com/slorec/slorec/retrieval/embed"
 )
 
-// knowledgeSearch adapts a retriever to the advisor's search: hybrid
-// search without filters.
-func knowledgeSearch(r *retrieval.Retriever) advisor.SearchFunc {
-	return func(ctx context.Context, q string, k int) ([]advisor.Passage, error) {
-		hits, err := r.Search(ctx, q, k, retrieval.Hybrid, retrieval.Filter{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]advisor.Passage, len(hits))
-		for i, h := range hits {
-			out[i] = advisor.Passage{ID: h.ID, Title: h.Title, Section: h.Section, Kind: h.Kind, Text: h.Text, Flags: h.Flags}
-		}
-		return out, nil
-	}
-}
-
 // embeddedKnowledge is an in-memory retriever over the shipped corpus and
 // d's incidents (d may be nil), with the GloVe embedder when its cache is
 // set up and full text otherwise; how says which.
@@ -68,7 +52,7 @@ func newAdvisor(e *env, r *retrieval.Retriever, audit advisor.Auditor) (*advisor
 	}
 	a := &advisor.Advisor{Drafter: d, DrafterName: info.Drafter, Audit: audit}
 	if r != nil {
-		a.Search = knowledgeSearch(r)
+		a.Search = advisor.Retrieval(r)
 	}
 	return a, info, nil
 }

@@ -65,19 +65,7 @@ func retrieverOf(extra []retrieval.Document) (*retrieval.Retriever, error) {
 	return r, err
 }
 
-func search(r *retrieval.Retriever) advisor.SearchFunc {
-	return func(ctx context.Context, q string, k int) ([]advisor.Passage, error) {
-		hits, err := r.Search(ctx, q, k, retrieval.Hybrid, retrieval.Filter{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]advisor.Passage, len(hits))
-		for i, h := range hits {
-			out[i] = advisor.Passage{ID: h.ID, Title: h.Title, Section: h.Section, Kind: h.Kind, Text: h.Text, Flags: h.Flags}
-		}
-		return out, nil
-	}
-}
+func search(r *retrieval.Retriever) advisor.SearchFunc { return advisor.Retrieval(r) }
 
 // scripted is a model that answers with the given outputs in turn and
 // records the requests it got.

@@ -56,17 +56,7 @@ var loadFleet = sync.OnceValues(func() (*fleet, error) {
 	if _, err := r.Add(ctx, rd); err != nil {
 		return nil, err
 	}
-	f.search = func(ctx context.Context, q string, k int) ([]advisor.Passage, error) {
-		hits, err := r.Search(ctx, q, k, retrieval.Hybrid, retrieval.Filter{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]advisor.Passage, len(hits))
-		for i, h := range hits {
-			out[i] = advisor.Passage{ID: h.ID, Title: h.Title, Section: h.Section, Kind: h.Kind, Text: h.Text, Flags: h.Flags}
-		}
-		return out, nil
-	}
+	f.search = advisor.Retrieval(r)
 	return f, nil
 })
 
