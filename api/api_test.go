@@ -16,7 +16,7 @@ import (
 
 func newServer(t *testing.T) *api.Server {
 	t.Helper()
-	st := inmem.New()
+	st := inmem.New().Tenant(slorec.DefaultTenant)
 	_, err := st.UpsertGraph(context.Background(), slorec.Graph{Services: []slorec.Service{
 		{ID: "checkout", Kind: slorec.KindService, Tier: slorec.TierCritical, Deps: []slorec.Dependency{
 			{Target: "payments", Type: slorec.Sync, Criticality: slorec.Hard}}},

@@ -17,16 +17,121 @@ import (
 	"github.com/slorec/slorec"
 )
 
-// Store is everything slorec persists.
+// Store is everything slorec persists, for every tenant.
 type Store interface {
+	// Tenant returns the store as one tenant sees it: every method of the
+	// result reads and writes that tenant's rows only, and an id that
+	// belongs to another tenant is ENOTFOUND, exactly like one that does
+	// not exist. It panics on an invalid id (slorec.ValidTenant); callers
+	// take tenant ids from authenticated tokens or from the CLI's
+	// slorec.DefaultTenant.
+	Tenant(id string) TenantStore
+	Tokens
+	Idempotency
+	Outbox
+	// Close releases the store's resources.
+	Close()
+}
+
+// TenantStore is one tenant's data.
+type TenantStore interface {
 	Catalog
 	Metrics
 	SLOs
 	Recommendations
 	Feedback
 	Audit
-	// Close releases the store's resources.
-	Close()
+	Webhooks
+	// CommitSLOs is the transactional outbox: in one transaction it
+	// stores slos as PutSLOs does, appends audit, and queues one delivery
+	// of event (its Tenant set to this tenant, its ID and At filled when
+	// empty, its Data the stored SLOs when nil) for every active
+	// subscription of the tenant that asks for event.Type. It returns the
+	// stored SLOs and the queued deliveries, oldest subscription first;
+	// on error nothing is stored. Errors: as PutSLOs, and EINVALID for a
+	// bad event or audit record. Adapters hand the queued deliveries to
+	// their job engine inside the same transaction (store/postgres: a
+	// River job per delivery, inserted with the rows).
+	CommitSLOs(ctx context.Context, slos []slorec.SLO, audit slorec.AuditRecord, event slorec.Event) ([]slorec.SLO, []slorec.Delivery, error)
+}
+
+// Tokens stores API credentials. Only a SHA-256 hash of each secret is
+// kept.
+type Tokens interface {
+	// CreateToken stores a new token of tenant and returns it with its
+	// secret (TokenPrefix and 43 base64url characters), which is never
+	// retrievable again. Errors: EINVALID (bad tenant, empty or overlong
+	// name, unknown role).
+	CreateToken(ctx context.Context, tenant, name string, role slorec.Role) (slorec.Token, string, error)
+	// Authenticate returns the token whose secret is given. Errors:
+	// EUNAUTHORIZED for an unknown or revoked secret (the same error for
+	// both, in time independent of which).
+	Authenticate(ctx context.Context, secret string) (slorec.Token, error)
+	// RevokeToken revokes a token; revoking twice is not an error.
+	// Errors: ENOTFOUND.
+	RevokeToken(ctx context.Context, id string) error
+}
+
+// Idempotency stores the outcomes of POSTs sent with an Idempotency-Key.
+type Idempotency interface {
+	// BeginIdempotent reserves (tenant, key) for a request whose body
+	// hashes to requestHash. It returns nil, nil when the key is new: the
+	// caller runs the request, then calls FinishIdempotent (or
+	// ReleaseIdempotent when it failed with a 5xx, so a retry may run).
+	// It returns the stored record when the key finished with the same
+	// hash (replay it), and ECONFLICT when the key was used with another
+	// hash or its first request is still running. A key reserved more
+	// than IdempotencyTTL ago, finished or not, has expired and is new
+	// again. Errors: EINVALID (bad tenant, empty or overlong key, empty
+	// hash), ECONFLICT.
+	BeginIdempotent(ctx context.Context, tenant, key, requestHash string) (*slorec.IdempotencyRecord, error)
+	// FinishIdempotent stores the response (StatusCode, ContentType,
+	// Body) of a key reserved with rec.RequestHash and still running.
+	// Errors: EINVALID (bad record), ENOTFOUND (no such reservation).
+	FinishIdempotent(ctx context.Context, rec slorec.IdempotencyRecord) error
+	// ReleaseIdempotent drops a reservation that did not finish; a key
+	// that finished, or is not reserved, is left alone without error.
+	ReleaseIdempotent(ctx context.Context, tenant, key string) error
+}
+
+// Webhooks stores a tenant's subscriptions and shows its deliveries.
+type Webhooks interface {
+	// PutSubscription validates and stores a new subscription, filling
+	// ID, Tenant, Active and CreatedAt; the result, like every read but
+	// Outbox.Delivery, has no secret. Errors: EINVALID.
+	PutSubscription(ctx context.Context, s slorec.Subscription) (slorec.Subscription, error)
+	// Subscriptions lists the tenant's subscriptions, oldest first,
+	// without secrets.
+	Subscriptions(ctx context.Context) ([]slorec.Subscription, error)
+	// DeleteSubscription deactivates one, so no further deliveries are
+	// queued for it; its deliveries stay visible. Deleting twice is not
+	// an error. Errors: ENOTFOUND.
+	DeleteSubscription(ctx context.Context, id string) error
+	// Deliveries lists the deliveries of one subscription (all when
+	// subscriptionID is ""), newest first, at most limit (0 means 100,
+	// capped at 1000). Errors: ENOTFOUND (unknown subscription).
+	Deliveries(ctx context.Context, subscriptionID string, limit int) ([]slorec.Delivery, error)
+}
+
+// Outbox is the delivery worker's view of queued deliveries, across
+// tenants.
+type Outbox interface {
+	// Delivery returns a delivery with its subscription (secret
+	// included), for sending. Errors: ENOTFOUND.
+	Delivery(ctx context.Context, id string) (slorec.Delivery, slorec.Subscription, error)
+	// RecordAttempt stores the outcome of one attempt of a pending
+	// delivery: attempts+1, last status and error, and the status
+	// (delivered, with DeliveredAt = a.At; pending with NextAttemptAt;
+	// failed when not delivered and NextAttemptAt is zero). A zero a.At
+	// means now. Errors: EINVALID (status code outside 0-599), ENOTFOUND,
+	// ECONFLICT (the delivery is no longer pending: a second worker must
+	// not overwrite the outcome of the first).
+	RecordAttempt(ctx context.Context, id string, a slorec.DeliveryAttempt) (slorec.Delivery, error)
+	// DueDeliveries lists pending deliveries whose next attempt is at or
+	// before now, the earliest due first (then the oldest), at most limit
+	// (0 means 100, capped at 1000): the in-process worker's queue
+	// (store/postgres's River jobs do not need it).
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]slorec.Delivery, error)
 }
 
 // Catalog stores services and their dependency edges.
@@ -114,3 +219,11 @@ type DeliveryJob struct {
 
 // Kind implements River's JobArgs.
 func (DeliveryJob) Kind() string { return "webhook_delivery" }
+
+// DeliveryQueue is the River queue of delivery jobs; the worker that
+// consumes them listens on it.
+const DeliveryQueue = "webhooks"
+
+// DeliveryMaxAttempts is how often a delivery is tried before it is
+// failed, the same for River's job and the worker's retry policy.
+const DeliveryMaxAttempts = 8

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/dataset"
 )
 
@@ -30,16 +31,17 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	version, err := st.UpsertGraph(ctx, d.Graph)
+	ts := st.Tenant(slorec.DefaultTenant)
+	version, err := ts.UpsertGraph(ctx, d.Graph)
 	if err != nil {
 		return fmt.Errorf("ingest graph: %w", err)
 	}
-	n, err := st.PutMetrics(ctx, d.Metrics)
+	n, err := ts.PutMetrics(ctx, d.Metrics)
 	if err != nil {
 		return fmt.Errorf("ingest metrics: %w", err)
 	}
 	if len(d.SLOs) > 0 {
-		if _, err := st.PutSLOs(ctx, d.SLOs); err != nil {
+		if _, err := ts.PutSLOs(ctx, d.SLOs); err != nil {
 			return fmt.Errorf("ingest slos: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/api"
 )
 
@@ -30,7 +31,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	handler, err := api.New(api.Config{Store: st, Logger: log})
+	// The API serves the default tenant until it authenticates tokens.
+	handler, err := api.New(api.Config{Store: st.Tenant(slorec.DefaultTenant), Logger: log})
 	if err != nil {
 		return err
 	}

@@ -142,7 +142,7 @@ func TestSharedExampleGraphIsAcceptedDownstream(t *testing.T) {
 	res := parseExample(t)
 	require.NoError(t, res.Graph.Validate())
 
-	st := inmem.New()
+	st := inmem.New().Tenant(slorec.DefaultTenant)
 	version, err := st.UpsertGraph(context.Background(), res.Graph)
 	require.NoError(t, err)
 	require.Equal(t, 1, version)

@@ -20,7 +20,7 @@ const (
 	// QueueName is the River queue of store.DeliveryJob: the store must
 	// insert its jobs with river.InsertOpts{Queue: QueueName}, or no
 	// client made by NewRiverClient will work them.
-	QueueName = "webhooks"
+	QueueName = store.DeliveryQueue
 	// RiverMaxWorkers is the number of deliveries one client sends at
 	// once; replicas add up.
 	RiverMaxWorkers = 4

@@ -19,6 +19,7 @@ import (
 	"github.com/slorec/slorec/reasoning/draft"
 	"github.com/slorec/slorec/reasoning/recommend"
 	"github.com/slorec/slorec/retrieval"
+	"github.com/slorec/slorec/store"
 	"github.com/slorec/slorec/store/inmem"
 )
 
@@ -112,7 +113,7 @@ func failing(req draft.Request) (draft.Result, error) {
 	return draft.Result{Drafter: model, Attempts: 3}, slorec.Errorf(slorec.EUNAVAILABLE, "llm: the model did not answer in 3 attempts")
 }
 
-func actions(t *testing.T, st *inmem.Store) []string {
+func actions(t *testing.T, st store.Audit) []string {
 	t.Helper()
 	recs, err := st.Audit(context.Background(), slorec.AuditFilter{})
 	require.NoError(t, err)
@@ -149,7 +150,7 @@ func TestExplain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := inmem.New()
+			st := inmem.New().Tenant(slorec.DefaultTenant)
 			a := &advisor.Advisor{Search: search(r), Audit: st}
 			var m *scripted
 			if tt.outputs != nil {
@@ -196,7 +197,7 @@ func TestExplain(t *testing.T) {
 
 func TestExplainAuditsModelCalls(t *testing.T) {
 	res, r := fixture(t)
-	st := inmem.New()
+	st := inmem.New().Tenant(slorec.DefaultTenant)
 	a := &advisor.Advisor{Search: search(r), Audit: st, Drafter: &scripted{outputs: []func(draft.Request) (draft.Result, error){inventedNumber, good}}}
 	_, err := a.Explain(context.Background(), res, "checkout-service", "")
 	require.NoError(t, err)

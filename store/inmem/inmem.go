@@ -5,6 +5,7 @@ package inmem
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -18,11 +19,31 @@ import (
 	"github.com/slorec/slorec/store"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.TenantStore = (*tenant)(nil)
+)
 
 // Store keeps all state in memory. The zero value is not usable; call New.
 type Store struct {
-	mu       sync.RWMutex
+	mu      sync.RWMutex
+	now     func() time.Time
+	tenants map[string]*tenantData
+	// auditSeq numbers audit records across tenants, as a Postgres
+	// sequence does.
+	auditSeq   int64
+	tokens     map[string]*tokenEntry               // id -> token
+	tokenBySum map[[sha256.Size]byte]string         // secret hash -> id
+	idem       map[idemKey]slorec.IdempotencyRecord // StatusCode 0 while in progress
+	subs       map[string]slorec.Subscription       // id -> subscription, secret included
+	deliveries map[string]slorec.Delivery           // id -> delivery
+	// deliveryOrder lists delivery ids in creation order.
+	deliveryOrder []string
+}
+
+// tenantData is one tenant's catalog, metrics, SLOs, recommendations,
+// feedback, audit log and subscriptions.
+type tenantData struct {
 	version  int
 	services map[string]slorec.Service
 	metrics  map[string]map[int64]slorec.MetricBucket // service -> unix nanos -> bucket
@@ -31,6 +52,7 @@ type Store struct {
 	recsBy   map[string][]string // service -> ids, oldest first
 	feedback map[string][]slorec.Feedback
 	audit    []slorec.AuditRecord
+	subs     []string // subscription ids, oldest first
 }
 
 type sloKey struct {
@@ -38,50 +60,88 @@ type sloKey struct {
 	sli     slorec.SLIKind
 }
 
+type tokenEntry struct {
+	token slorec.Token
+	sum   [sha256.Size]byte
+}
+
+type idemKey struct{ tenant, key string }
+
 // New returns an empty store.
-func New() *Store {
+func New() *Store { return NewWithClock(store.Now) }
+
+// NewWithClock returns an empty store that reads the time from now, so
+// tests can move it (idempotency keys expire after store.IdempotencyTTL).
+func NewWithClock(now func() time.Time) *Store {
 	return &Store{
-		services: map[string]slorec.Service{},
-		metrics:  map[string]map[int64]slorec.MetricBucket{},
-		slos:     map[sloKey][]slorec.SLO{},
-		recs:     map[string]slorec.Recommendation{},
-		recsBy:   map[string][]string{},
-		feedback: map[string][]slorec.Feedback{},
+		now:        func() time.Time { return now().UTC().Truncate(time.Microsecond) },
+		tenants:    map[string]*tenantData{},
+		tokens:     map[string]*tokenEntry{},
+		tokenBySum: map[[sha256.Size]byte]string{},
+		idem:       map[idemKey]slorec.IdempotencyRecord{},
+		subs:       map[string]slorec.Subscription{},
+		deliveries: map[string]slorec.Delivery{},
 	}
 }
 
 // Close does nothing; it exists to satisfy store.Store.
 func (s *Store) Close() {}
 
+// Tenant implements store.Store.
+func (s *Store) Tenant(id string) store.TenantStore {
+	store.MustTenant(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tenants[id] == nil {
+		s.tenants[id] = &tenantData{
+			services: map[string]slorec.Service{},
+			metrics:  map[string]map[int64]slorec.MetricBucket{},
+			slos:     map[sloKey][]slorec.SLO{},
+			recs:     map[string]slorec.Recommendation{},
+			recsBy:   map[string][]string{},
+			feedback: map[string][]slorec.Feedback{},
+		}
+	}
+	return &tenant{s: s, id: id, d: s.tenants[id]}
+}
+
+// tenant is one tenant's view of the store. d is guarded by s.mu.
+type tenant struct {
+	s  *Store
+	id string
+	d  *tenantData
+}
+
 // UpsertGraph implements store.Catalog.
-func (s *Store) UpsertGraph(_ context.Context, g slorec.Graph) (int, error) {
+func (t *tenant) UpsertGraph(_ context.Context, g slorec.Graph) (int, error) {
 	g, err := store.PrepareGraph(g)
 	if err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	next := s.version + 1
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	d := t.d
+	next := d.version + 1
 	changed := false
 	for _, svc := range g.Services {
-		if old, ok := s.services[svc.ID]; ok && store.SameService(old, svc) {
+		if old, ok := d.services[svc.ID]; ok && store.SameService(old, svc) {
 			continue
 		}
 		svc.Version = next
-		s.services[svc.ID] = svc
+		d.services[svc.ID] = svc
 		changed = true
 	}
 	if changed {
-		s.version = next
+		d.version = next
 	}
-	return s.version, nil
+	return d.version, nil
 }
 
 // Service implements store.Catalog.
-func (s *Store) Service(_ context.Context, id string) (slorec.Service, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	svc, ok := s.services[id]
+func (t *tenant) Service(_ context.Context, id string) (slorec.Service, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	svc, ok := t.d.services[id]
 	if !ok {
 		return slorec.Service{}, slorec.Errorf(slorec.ENOTFOUND, "service %q not found", id)
 	}
@@ -89,21 +149,21 @@ func (s *Store) Service(_ context.Context, id string) (slorec.Service, error) {
 }
 
 // Services implements store.Catalog.
-func (s *Store) Services(_ context.Context) ([]slorec.Service, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]slorec.Service, 0, len(s.services))
-	for _, id := range slices.Sorted(maps.Keys(s.services)) {
-		out = append(out, cloneService(s.services[id]))
+func (t *tenant) Services(_ context.Context) ([]slorec.Service, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	out := make([]slorec.Service, 0, len(t.d.services))
+	for _, id := range slices.Sorted(maps.Keys(t.d.services)) {
+		out = append(out, cloneService(t.d.services[id]))
 	}
 	return out, nil
 }
 
 // CatalogVersion implements store.Catalog.
-func (s *Store) CatalogVersion(_ context.Context) (int, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.version, nil
+func (t *tenant) CatalogVersion(_ context.Context) (int, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	return t.d.version, nil
 }
 
 func cloneService(svc slorec.Service) slorec.Service {
@@ -112,22 +172,23 @@ func cloneService(svc slorec.Service) slorec.Service {
 }
 
 // PutMetrics implements store.Metrics.
-func (s *Store) PutMetrics(_ context.Context, buckets []slorec.MetricBucket) (int, error) {
+func (t *tenant) PutMetrics(_ context.Context, buckets []slorec.MetricBucket) (int, error) {
 	buckets, err := store.PrepareMetrics(buckets)
 	if err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	missing := store.MissingServices(buckets, func(id string) bool { _, ok := s.services[id]; return ok })
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	d := t.d
+	missing := store.MissingServices(buckets, func(id string) bool { _, ok := d.services[id]; return ok })
 	if len(missing) > 0 {
 		return 0, store.UnknownServicesError(missing)
 	}
 	for _, b := range buckets {
-		m := s.metrics[b.Service]
+		m := d.metrics[b.Service]
 		if m == nil {
 			m = map[int64]slorec.MetricBucket{}
-			s.metrics[b.Service] = m
+			d.metrics[b.Service] = m
 		}
 		m[b.Start.UnixNano()] = b
 	}
@@ -135,10 +196,10 @@ func (s *Store) PutMetrics(_ context.Context, buckets []slorec.MetricBucket) (in
 }
 
 // Metrics implements store.Metrics.
-func (s *Store) Metrics(_ context.Context, service string, from, to time.Time) ([]slorec.MetricBucket, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	m := s.metrics[service]
+func (t *tenant) Metrics(_ context.Context, service string, from, to time.Time) ([]slorec.MetricBucket, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	m := t.d.metrics[service]
 	out := make([]slorec.MetricBucket, 0, len(m))
 	for _, b := range m {
 		if (!from.IsZero() && b.Start.Before(from)) || (!to.IsZero() && !b.Start.Before(to)) {
@@ -151,40 +212,60 @@ func (s *Store) Metrics(_ context.Context, service string, from, to time.Time) (
 }
 
 // PutSLOs implements store.SLOs.
-func (s *Store) PutSLOs(_ context.Context, slos []slorec.SLO) ([]slorec.SLO, error) {
+func (t *tenant) PutSLOs(_ context.Context, slos []slorec.SLO) ([]slorec.SLO, error) {
 	slos, err := store.PrepareSLOs(slos)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	if err := t.checkServices(slos); err != nil {
+		return nil, err
+	}
+	t.numberSLOs(slos, t.s.now())
+	t.storeSLOs(slos)
+	return slos, nil
+}
+
+// The SLO helpers below work on prepared SLOs; the caller holds the write
+// lock.
+
+// checkServices returns ENOTFOUND for the first SLO of an unknown service.
+func (t *tenant) checkServices(slos []slorec.SLO) error {
 	for _, o := range slos {
-		if _, ok := s.services[o.Service]; !ok {
-			return nil, slorec.Errorf(slorec.ENOTFOUND, "service %q not found", o.Service)
+		if _, ok := t.d.services[o.Service]; !ok {
+			return slorec.Errorf(slorec.ENOTFOUND, "service %q not found", o.Service)
 		}
 	}
-	now := store.Now()
+	return nil
+}
+
+// numberSLOs fills ID, Version and CreatedAt without storing anything.
+func (t *tenant) numberSLOs(slos []slorec.SLO, now time.Time) {
 	pending := map[sloKey]int{}
 	for i := range slos {
 		k := sloKey{slos[i].Service, slos[i].SLI}
 		pending[k]++
 		slos[i].ID = store.NewID("slo")
-		slos[i].Version = len(s.slos[k]) + pending[k]
+		slos[i].Version = len(t.d.slos[k]) + pending[k]
 		slos[i].CreatedAt = now
 	}
+}
+
+// storeSLOs appends numbered SLOs to their histories.
+func (t *tenant) storeSLOs(slos []slorec.SLO) {
 	for _, o := range slos {
 		k := sloKey{o.Service, o.SLI}
-		s.slos[k] = append(s.slos[k], o)
+		t.d.slos[k] = append(t.d.slos[k], o)
 	}
-	return slos, nil
 }
 
 // CurrentSLOs implements store.SLOs.
-func (s *Store) CurrentSLOs(_ context.Context, service string) ([]slorec.SLO, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+func (t *tenant) CurrentSLOs(_ context.Context, service string) ([]slorec.SLO, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
 	var out []slorec.SLO
-	for k, versions := range s.slos {
+	for k, versions := range t.d.slos {
 		if service != "" && k.service != service {
 			continue
 		}
@@ -200,33 +281,34 @@ func (s *Store) CurrentSLOs(_ context.Context, service string) ([]slorec.SLO, er
 }
 
 // SLOHistory implements store.SLOs.
-func (s *Store) SLOHistory(_ context.Context, service string, sli slorec.SLIKind) ([]slorec.SLO, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return slices.Clone(s.slos[sloKey{service, sli}]), nil
+func (t *tenant) SLOHistory(_ context.Context, service string, sli slorec.SLIKind) ([]slorec.SLO, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	return slices.Clone(t.d.slos[sloKey{service, sli}]), nil
 }
 
 // PutRecommendation implements store.Recommendations.
-func (s *Store) PutRecommendation(_ context.Context, r slorec.Recommendation) (slorec.Recommendation, error) {
+func (t *tenant) PutRecommendation(_ context.Context, r slorec.Recommendation) (slorec.Recommendation, error) {
 	if err := store.PrepareRecommendation(r); err != nil {
 		return slorec.Recommendation{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	d := t.d
 	r.ID = store.NewID("rec")
-	r.Version = len(s.recsBy[r.Service]) + 1
-	r.CreatedAt = store.Now()
+	r.Version = len(d.recsBy[r.Service]) + 1
+	r.CreatedAt = t.s.now()
 	r = jsonClone(r)
-	s.recs[r.ID] = r
-	s.recsBy[r.Service] = append(s.recsBy[r.Service], r.ID)
+	d.recs[r.ID] = r
+	d.recsBy[r.Service] = append(d.recsBy[r.Service], r.ID)
 	return jsonClone(r), nil
 }
 
 // Recommendation implements store.Recommendations.
-func (s *Store) Recommendation(_ context.Context, id string) (slorec.Recommendation, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r, ok := s.recs[id]
+func (t *tenant) Recommendation(_ context.Context, id string) (slorec.Recommendation, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	r, ok := t.d.recs[id]
 	if !ok {
 		return slorec.Recommendation{}, slorec.Errorf(slorec.ENOTFOUND, "recommendation %q not found", id)
 	}
@@ -234,12 +316,12 @@ func (s *Store) Recommendation(_ context.Context, id string) (slorec.Recommendat
 }
 
 // RecommendationByInput implements store.Recommendations.
-func (s *Store) RecommendationByInput(_ context.Context, service, inputHash string) (slorec.Recommendation, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	ids := s.recsBy[service]
+func (t *tenant) RecommendationByInput(_ context.Context, service, inputHash string) (slorec.Recommendation, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	ids := t.d.recsBy[service]
 	for i := len(ids) - 1; i >= 0; i-- {
-		if r := s.recs[ids[i]]; r.InputHash == inputHash {
+		if r := t.d.recs[ids[i]]; r.InputHash == inputHash {
 			return jsonClone(r), nil
 		}
 	}
@@ -247,12 +329,12 @@ func (s *Store) RecommendationByInput(_ context.Context, service, inputHash stri
 }
 
 // Recommendations implements store.Recommendations.
-func (s *Store) Recommendations(_ context.Context, service string) ([]slorec.Recommendation, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+func (t *tenant) Recommendations(_ context.Context, service string) ([]slorec.Recommendation, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
 	var out []slorec.Recommendation
-	for _, id := range s.recsBy[service] {
-		out = append(out, jsonClone(s.recs[id]))
+	for _, id := range t.d.recsBy[service] {
+		out = append(out, jsonClone(t.d.recs[id]))
 	}
 	return out, nil
 }
@@ -273,51 +355,57 @@ func jsonClone[T any](v T) T {
 }
 
 // PutFeedback implements store.Feedback.
-func (s *Store) PutFeedback(_ context.Context, f slorec.Feedback) (slorec.Feedback, error) {
+func (t *tenant) PutFeedback(_ context.Context, f slorec.Feedback) (slorec.Feedback, error) {
 	if err := f.Validate(); err != nil {
 		return slorec.Feedback{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.recs[f.RecommendationID]; !ok {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	if _, ok := t.d.recs[f.RecommendationID]; !ok {
 		return slorec.Feedback{}, slorec.Errorf(slorec.ENOTFOUND, "recommendation %q not found", f.RecommendationID)
 	}
 	f.ID = store.NewID("fb")
-	f.CreatedAt = store.Now()
-	s.feedback[f.RecommendationID] = append(s.feedback[f.RecommendationID], f)
+	f.CreatedAt = t.s.now()
+	t.d.feedback[f.RecommendationID] = append(t.d.feedback[f.RecommendationID], f)
 	return f, nil
 }
 
 // Feedback implements store.Feedback.
-func (s *Store) Feedback(_ context.Context, recommendationID string) ([]slorec.Feedback, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return slices.Clone(s.feedback[recommendationID]), nil
+func (t *tenant) Feedback(_ context.Context, recommendationID string) ([]slorec.Feedback, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	return slices.Clone(t.d.feedback[recommendationID]), nil
 }
 
 // AppendAudit implements store.Audit.
-func (s *Store) AppendAudit(_ context.Context, rec slorec.AuditRecord) (slorec.AuditRecord, error) {
+func (t *tenant) AppendAudit(_ context.Context, rec slorec.AuditRecord) (slorec.AuditRecord, error) {
 	if err := store.PrepareAudit(rec); err != nil {
 		return slorec.AuditRecord{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec.Seq = int64(len(s.audit)) + 1
-	rec.At = store.Now()
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	return t.appendAudit(rec), nil
+}
+
+// appendAudit appends a prepared record; the caller holds the write lock.
+func (t *tenant) appendAudit(rec slorec.AuditRecord) slorec.AuditRecord {
+	t.s.auditSeq++
+	rec.Seq = t.s.auditSeq
+	rec.At = t.s.now()
 	rec.Detail = jsonClone(rec.Detail)
-	s.audit = append(s.audit, rec)
+	t.d.audit = append(t.d.audit, rec)
 	rec.Detail = jsonClone(rec.Detail)
-	return rec, nil
+	return rec
 }
 
 // Audit implements store.Audit.
-func (s *Store) Audit(_ context.Context, f slorec.AuditFilter) ([]slorec.AuditRecord, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+func (t *tenant) Audit(_ context.Context, f slorec.AuditFilter) ([]slorec.AuditRecord, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
 	limit := store.AuditLimit(f)
 	var out []slorec.AuditRecord
-	for i := len(s.audit) - 1; i >= 0 && len(out) < limit; i-- {
-		r := s.audit[i]
+	for i := len(t.d.audit) - 1; i >= 0 && len(out) < limit; i-- {
+		r := t.d.audit[i]
 		if (f.Actor != "" && r.Actor != f.Actor) || (f.Action != "" && r.Action != f.Action) ||
 			(f.Subject != "" && r.Subject != f.Subject) ||
 			(!f.Since.IsZero() && r.At.Before(f.Since)) || (!f.Until.IsZero() && !r.At.Before(f.Until)) {
@@ -327,4 +415,299 @@ func (s *Store) Audit(_ context.Context, f slorec.AuditFilter) ([]slorec.AuditRe
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// PutSubscription implements store.Webhooks.
+func (t *tenant) PutSubscription(_ context.Context, sub slorec.Subscription) (slorec.Subscription, error) {
+	sub, err := store.PrepareSubscription(sub)
+	if err != nil {
+		return slorec.Subscription{}, err
+	}
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	sub.ID = store.NewID("whs")
+	sub.Tenant = t.id
+	sub.Active = true
+	sub.CreatedAt = t.s.now()
+	t.s.subs[sub.ID] = cloneSubscription(sub)
+	t.d.subs = append(t.d.subs, sub.ID)
+	sub.Secret = ""
+	return sub, nil
+}
+
+// Subscriptions implements store.Webhooks.
+func (t *tenant) Subscriptions(_ context.Context) ([]slorec.Subscription, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	out := make([]slorec.Subscription, 0, len(t.d.subs))
+	for _, id := range t.d.subs {
+		sub := cloneSubscription(t.s.subs[id])
+		sub.Secret = ""
+		out = append(out, sub)
+	}
+	return out, nil
+}
+
+// subscription returns the tenant's subscription id; the caller holds the
+// lock.
+func (t *tenant) subscription(id string) (slorec.Subscription, error) {
+	sub, ok := t.s.subs[id]
+	if !ok || sub.Tenant != t.id {
+		return slorec.Subscription{}, slorec.Errorf(slorec.ENOTFOUND, "subscription %q not found", id)
+	}
+	return sub, nil
+}
+
+// DeleteSubscription implements store.Webhooks.
+func (t *tenant) DeleteSubscription(_ context.Context, id string) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	sub, err := t.subscription(id)
+	if err != nil {
+		return err
+	}
+	sub.Active = false
+	t.s.subs[id] = sub
+	return nil
+}
+
+// Deliveries implements store.Webhooks.
+func (t *tenant) Deliveries(_ context.Context, subscriptionID string, limit int) ([]slorec.Delivery, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	if subscriptionID != "" {
+		if _, err := t.subscription(subscriptionID); err != nil {
+			return nil, err
+		}
+	}
+	var all []slorec.Delivery
+	for _, id := range t.s.deliveryOrder {
+		d := t.s.deliveries[id]
+		if d.Tenant == t.id && (subscriptionID == "" || d.SubscriptionID == subscriptionID) {
+			all = append(all, d)
+		}
+	}
+	slices.SortStableFunc(all, newestFirst)
+	out := make([]slorec.Delivery, 0, min(len(all), store.ListLimit(limit)))
+	for _, d := range all[:min(len(all), store.ListLimit(limit))] {
+		out = append(out, cloneDelivery(d))
+	}
+	return out, nil
+}
+
+// newestFirst orders deliveries as store/postgres does: by creation time,
+// then id, descending.
+func newestFirst(a, b slorec.Delivery) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
+}
+
+// CommitSLOs implements store.TenantStore.
+func (t *tenant) CommitSLOs(_ context.Context, slos []slorec.SLO, audit slorec.AuditRecord, event slorec.Event) ([]slorec.SLO, []slorec.Delivery, error) {
+	slos, err := store.PrepareSLOs(slos)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store.PrepareAudit(audit); err != nil {
+		return nil, nil, err
+	}
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	now := t.s.now()
+	event, err = store.PrepareEvent(event, t.id, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Everything that can fail is done before the first write, which is
+	// how one mutex makes the commit atomic. The payload carries the SLOs
+	// as they will be stored, so they are numbered first.
+	if err := t.checkServices(slos); err != nil {
+		return nil, nil, err
+	}
+	t.numberSLOs(slos, now)
+	payload, err := store.EventPayload(event, slos)
+	if err != nil {
+		return nil, nil, err
+	}
+	t.storeSLOs(slos)
+	t.appendAudit(audit)
+	deliveries := []slorec.Delivery{}
+	for _, id := range t.d.subs {
+		sub := t.s.subs[id]
+		if !store.Subscribes(sub, event.Type) {
+			continue
+		}
+		d := store.NewDelivery(event, sub, slices.Clone(payload), now)
+		t.s.deliveries[d.ID] = d
+		t.s.deliveryOrder = append(t.s.deliveryOrder, d.ID)
+		deliveries = append(deliveries, cloneDelivery(d))
+	}
+	return slos, deliveries, nil
+}
+
+func cloneSubscription(s slorec.Subscription) slorec.Subscription {
+	s.Events = slices.Clone(s.Events)
+	return s
+}
+
+func cloneDelivery(d slorec.Delivery) slorec.Delivery {
+	d.Payload = slices.Clone(d.Payload)
+	return d
+}
+
+// CreateToken implements store.Tokens.
+func (s *Store) CreateToken(_ context.Context, tenantID, name string, role slorec.Role) (slorec.Token, string, error) {
+	if err := store.PrepareToken(tenantID, name, role); err != nil {
+		return slorec.Token{}, "", err
+	}
+	secret := store.NewTokenSecret()
+	sum := store.HashTokenSecret(secret)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := slorec.Token{ID: store.NewID("tok"), Tenant: tenantID, Name: name, Role: role, CreatedAt: s.now()}
+	s.tokens[tok.ID] = &tokenEntry{token: tok, sum: sum}
+	s.tokenBySum[sum] = tok.ID
+	return tok, secret, nil
+}
+
+// Authenticate implements store.Tokens. The secret's hash is looked up,
+// then compared in constant time; an unknown secret is compared with a
+// dummy hash so that it costs what a revoked one does.
+func (s *Store) Authenticate(_ context.Context, secret string) (slorec.Token, error) {
+	if !store.WellFormedTokenSecret(secret) {
+		return slorec.Token{}, store.ErrUnauthorized()
+	}
+	sum := store.HashTokenSecret(secret)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var stored [sha256.Size]byte
+	e := s.tokens[s.tokenBySum[sum]]
+	if e != nil {
+		stored = e.sum
+	}
+	if !store.SameTokenHash(stored[:], sum[:]) || e == nil || e.token.Revoked {
+		return slorec.Token{}, store.ErrUnauthorized()
+	}
+	return e.token, nil
+}
+
+// RevokeToken implements store.Tokens.
+func (s *Store) RevokeToken(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.tokens[id]
+	if !ok {
+		return slorec.Errorf(slorec.ENOTFOUND, "token %q not found", id)
+	}
+	e.token.Revoked = true
+	return nil
+}
+
+// BeginIdempotent implements store.Idempotency.
+func (s *Store) BeginIdempotent(_ context.Context, tenantID, key, requestHash string) (*slorec.IdempotencyRecord, error) {
+	if err := store.PrepareIdempotencyKey(tenantID, key, requestHash); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	k := idemKey{tenantID, key}
+	rec, ok := s.idem[k]
+	if !ok || now.Sub(rec.CreatedAt) >= store.IdempotencyTTL {
+		s.idem[k] = slorec.IdempotencyRecord{Tenant: tenantID, Key: key, RequestHash: requestHash, CreatedAt: now}
+		return nil, nil
+	}
+	switch {
+	case rec.RequestHash != requestHash:
+		return nil, store.ErrIdempotencyConflict(key)
+	case rec.StatusCode == 0:
+		return nil, store.ErrIdempotencyInProgress(key)
+	}
+	rec.Body = slices.Clone(rec.Body)
+	return &rec, nil
+}
+
+// FinishIdempotent implements store.Idempotency.
+func (s *Store) FinishIdempotent(_ context.Context, rec slorec.IdempotencyRecord) error {
+	rec, err := store.PrepareIdempotencyRecord(rec)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := idemKey{rec.Tenant, rec.Key}
+	cur, ok := s.idem[k]
+	if !ok || cur.StatusCode != 0 || cur.RequestHash != rec.RequestHash {
+		return store.ErrNoReservation(rec.Key)
+	}
+	cur.StatusCode, cur.ContentType, cur.Body = rec.StatusCode, rec.ContentType, rec.Body
+	s.idem[k] = cur
+	return nil
+}
+
+// ReleaseIdempotent implements store.Idempotency.
+func (s *Store) ReleaseIdempotent(_ context.Context, tenantID, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := idemKey{tenantID, key}
+	if rec, ok := s.idem[k]; ok && rec.StatusCode == 0 {
+		delete(s.idem, k)
+	}
+	return nil
+}
+
+// Delivery implements store.Outbox.
+func (s *Store) Delivery(_ context.Context, id string) (slorec.Delivery, slorec.Subscription, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, ok := s.deliveries[id]
+	if !ok {
+		return slorec.Delivery{}, slorec.Subscription{}, slorec.Errorf(slorec.ENOTFOUND, "delivery %q not found", id)
+	}
+	return cloneDelivery(d), cloneSubscription(s.subs[d.SubscriptionID]), nil
+}
+
+// RecordAttempt implements store.Outbox.
+func (s *Store) RecordAttempt(_ context.Context, id string, a slorec.DeliveryAttempt) (slorec.Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.deliveries[id]
+	if !ok {
+		return slorec.Delivery{}, slorec.Errorf(slorec.ENOTFOUND, "delivery %q not found", id)
+	}
+	d, err := store.ApplyAttempt(d, a, s.now())
+	if err != nil {
+		return slorec.Delivery{}, err
+	}
+	s.deliveries[id] = d
+	return cloneDelivery(d), nil
+}
+
+// DueDeliveries implements store.Outbox.
+func (s *Store) DueDeliveries(_ context.Context, now time.Time, limit int) ([]slorec.Delivery, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var due []slorec.Delivery
+	for _, id := range s.deliveryOrder {
+		d := s.deliveries[id]
+		if d.Status == slorec.DeliveryPending && !d.NextAttemptAt.After(now) {
+			due = append(due, d)
+		}
+	}
+	slices.SortStableFunc(due, func(a, b slorec.Delivery) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	due = due[:min(len(due), store.ListLimit(limit))]
+	for i := range due {
+		due[i] = cloneDelivery(due[i])
+	}
+	return due, nil
 }

@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // migrationLock is the advisory lock key that serialises concurrent
@@ -55,10 +60,24 @@ func LoadMigrations(fsys fs.FS) ([]Migration, error) {
 }
 
 // Migrate applies the pending migrations of fsys in a single transaction,
-// recording each in schema_migrations. Either every pending migration is
-// applied or none is. It returns the names applied, empty when the schema
-// was already current.
+// recording each in schema_migrations; either every pending migration is
+// applied or none is. Then it applies River's pending migrations (the job
+// queue's tables, which CommitSLOs writes to) with rivermigrate, each in
+// its own transaction as River requires. It returns the names applied,
+// River's as "river/NNN_name", empty when the schema was already current.
 func Migrate(ctx context.Context, conn *pgx.Conn, fsys fs.FS) ([]string, error) {
+	names, err := migrateSlorec(ctx, conn, fsys)
+	if err != nil {
+		return nil, err
+	}
+	river, err := migrateRiver(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	return append(names, river...), nil
+}
+
+func migrateSlorec(ctx context.Context, conn *pgx.Conn, fsys fs.FS) ([]string, error) {
 	migs, err := LoadMigrations(fsys)
 	if err != nil {
 		return nil, err
@@ -100,6 +119,42 @@ func Migrate(ctx context.Context, conn *pgx.Conn, fsys fs.FS) ([]string, error) 
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit migrations: %w", err)
+	}
+	return names, nil
+}
+
+// migrateRiver applies River's pending migrations. rivermigrate runs on a
+// pool, so it gets a one-connection pool of conn's configuration; conn
+// holds the migration lock meanwhile, serialising concurrent migrators as
+// the slorec migrations' transaction lock does.
+func migrateRiver(ctx context.Context, conn *pgx.Conn) ([]string, error) {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+		return nil, fmt.Errorf("lock river migrations: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock)) //nolint:errcheck // closing the connection unlocks too
+
+	cfg, err := pgxpool.ParseConfig("")
+	if err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	cfg.ConnConfig = conn.Config().Copy()
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	defer pool.Close()
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("apply river migrations: %w", err)
+	}
+	var names []string
+	for _, v := range res.Versions {
+		names = append(names, fmt.Sprintf("river/%03d_%s", v.Version, strings.ReplaceAll(v.Name, " ", "_")))
 	}
 	return names, nil
 }

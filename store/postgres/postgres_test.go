@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -32,6 +33,8 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 	first, err := postgres.MigrateURL(ctx, url)
 	require.NoError(t, err)
 	require.Contains(t, first, "0001_init.sql")
+	require.Contains(t, first, "0004_tenants.sql")
+	require.Contains(t, first, "river/002_initial_schema", "River's schema comes with slorec's")
 	second, err := postgres.MigrateURL(ctx, url)
 	require.NoError(t, err)
 	require.Empty(t, second, "nothing is pending the second time")
@@ -40,6 +43,9 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 	var ext string
 	require.NoError(t, conn.QueryRow(ctx, `SELECT extversion FROM pg_extension WHERE extname = 'vector'`).Scan(&ext))
 	require.NotEmpty(t, ext)
+	var river bool
+	require.NoError(t, conn.QueryRow(ctx, `SELECT to_regclass('river_job') IS NOT NULL`).Scan(&river))
+	require.True(t, river)
 }
 
 func TestBrokenMigrationRollsBackEntirely(t *testing.T) {
@@ -63,7 +69,10 @@ func TestBrokenMigrationRollsBackEntirely(t *testing.T) {
 	fsys["0002_broken.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE gadgets (id int);`)}
 	names, err := postgres.Migrate(ctx, conn, fsys)
 	require.NoError(t, err)
-	require.Equal(t, []string{"0001_ok.sql", "0002_broken.sql"}, names)
+	require.Equal(t, []string{"0001_ok.sql", "0002_broken.sql"}, names[:2])
+	for _, n := range names[2:] {
+		require.True(t, strings.HasPrefix(n, "river/"), "then River's migrations: %s", n)
+	}
 }
 
 func TestDuplicateMigrationNumbersAreRefused(t *testing.T) {
@@ -80,7 +89,7 @@ func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
 	db, err := postgres.Open(ctx, url)
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
-	rec, err := db.AppendAudit(ctx, slorec.AuditRecord{Actor: "alice", Action: "slo.accept", Subject: "checkout"})
+	rec, err := db.Tenant(slorec.DefaultTenant).AppendAudit(ctx, slorec.AuditRecord{Actor: "alice", Action: "slo.accept", Subject: "checkout"})
 	require.NoError(t, err)
 
 	conn := connect(t, url)
@@ -92,7 +101,7 @@ func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
 		_, err := conn.Exec(ctx, stmt)
 		require.ErrorContains(t, err, "append-only", stmt)
 	}
-	got, err := db.Audit(ctx, slorec.AuditFilter{})
+	got, err := db.Tenant(slorec.DefaultTenant).Audit(ctx, slorec.AuditFilter{})
 	require.NoError(t, err)
 	require.Equal(t, []slorec.AuditRecord{rec}, got)
 }

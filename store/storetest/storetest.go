@@ -20,20 +20,34 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		name string
 		fn   func(t *testing.T, s store.Store)
 	}{
-		{"Ingesting a graph stores services and edges with provenance.", testUpsertGraph},
-		{"Re-ingesting bumps versions of changed services only.", testGraphVersions},
-		{"An invalid graph is refused and nothing is written.", testInvalidGraph},
-		{"An unknown service is not found.", testServiceNotFound},
-		{"Metric buckets are stored, deduplicated and read by range.", testMetrics},
-		{"A metric batch with a bad bucket writes nothing.", testMetricsInvalidBatch},
-		{"A metric batch naming an unknown service writes nothing.", testMetricsUnknownService},
-		{"SLOs are versioned per service and SLI.", testSLOVersions},
-		{"An SLO batch with one bad SLO writes nothing.", testSLOInvalidBatch},
-		{"An SLO batch naming an unknown service writes nothing.", testSLOUnknownService},
-		{"Recommendations are versioned and found by input hash.", testRecommendations},
-		{"Feedback is stored against an existing recommendation only.", testFeedback},
-		{"The audit log appends, filters newest first, and hands out copies.", testAudit},
-		{"An audit record needs an actor and an action.", testAuditInvalid},
+		{"Ingesting a graph stores services and edges with provenance.", dflt(testUpsertGraph)},
+		{"Re-ingesting bumps versions of changed services only.", dflt(testGraphVersions)},
+		{"An invalid graph is refused and nothing is written.", dflt(testInvalidGraph)},
+		{"An unknown service is not found.", dflt(testServiceNotFound)},
+		{"Metric buckets are stored, deduplicated and read by range.", dflt(testMetrics)},
+		{"A metric batch with a bad bucket writes nothing.", dflt(testMetricsInvalidBatch)},
+		{"A metric batch naming an unknown service writes nothing.", dflt(testMetricsUnknownService)},
+		{"SLOs are versioned per service and SLI.", dflt(testSLOVersions)},
+		{"An SLO batch with one bad SLO writes nothing.", dflt(testSLOInvalidBatch)},
+		{"An SLO batch naming an unknown service writes nothing.", dflt(testSLOUnknownService)},
+		{"Recommendations are versioned and found by input hash.", dflt(testRecommendations)},
+		{"Feedback is stored against an existing recommendation only.", dflt(testFeedback)},
+		{"The audit log appends, filters newest first, and hands out copies.", dflt(testAudit)},
+		{"An audit record needs an actor and an action.", dflt(testAuditInvalid)},
+		{"An invalid tenant id panics.", testTenantInvalid},
+		{"Two tenants with the same service ids see only their own catalog, metrics and SLOs.", testTenantCatalogIsolation},
+		{"Ids of another tenant are not found.", testTenantIDIsolation},
+		{"Each tenant's audit log holds only its records.", testTenantAuditIsolation},
+		{"A token authenticates until it is revoked.", testTokens},
+		{"Unknown, malformed and revoked secrets are unauthorized alike.", testTokenUnauthorized},
+		{"A token needs a tenant, a name and a known role.", testTokenInvalid},
+		{"An idempotency key is reserved, replayed, conflicts and can be released.", testIdempotency},
+		{"Idempotency keys are per tenant and checked.", testIdempotencyInvalid},
+		{"Subscriptions are validated, listed without secrets and deleted by deactivation.", testSubscriptions},
+		{"Committing SLOs queues deliveries for active subscriptions to the event only.", testCommitSLOs},
+		{"A commit with a bad SLO, an unknown service or a bad event stores nothing.", testCommitSLOsAtomic},
+		{"An attempt delivers, schedules a retry or fails a delivery.", testRecordAttempt},
+		{"Due deliveries are pending ones whose time has come, earliest first.", testDueDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,6 +57,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 			tt.fn(t, s)
 		})
 	}
+}
+
+// dflt runs a test of one tenant's store on the default tenant.
+func dflt(fn func(t *testing.T, s store.TenantStore)) func(t *testing.T, s store.Store) {
+	return func(t *testing.T, s store.Store) { fn(t, s.Tenant(slorec.DefaultTenant)) }
 }
 
 // Fixtures are functions returning fresh values; variants copy and change.
@@ -69,7 +88,7 @@ func bucket(service string, hour int, requests, errors int64) slorec.MetricBucke
 	}
 }
 
-func seed(t *testing.T, s store.Store) {
+func seed(t *testing.T, s store.TenantStore) {
 	t.Helper()
 	_, err := s.UpsertGraph(context.Background(), ecommerce())
 	require.NoError(t, err)
@@ -81,7 +100,7 @@ func requireCode(t *testing.T, err error, code string) {
 	require.Equal(t, code, slorec.ErrorCode(err), "error: %v", err)
 }
 
-func testUpsertGraph(t *testing.T, s store.Store) {
+func testUpsertGraph(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	v, err := s.UpsertGraph(ctx, ecommerce())
 	require.NoError(t, err)
@@ -108,7 +127,7 @@ func testUpsertGraph(t *testing.T, s store.Store) {
 	require.Equal(t, 1, cv)
 }
 
-func testGraphVersions(t *testing.T, s store.Store) {
+func testGraphVersions(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	seed(t, s)
 
@@ -140,7 +159,7 @@ func testGraphVersions(t *testing.T, s store.Store) {
 	require.Len(t, all, 4)
 }
 
-func testInvalidGraph(t *testing.T, s store.Store) {
+func testInvalidGraph(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	g := ecommerce()
 	g.Services = append(g.Services, slorec.Service{ID: "bad", Kind: "robot", Tier: slorec.TierLow})
@@ -163,12 +182,12 @@ func testInvalidGraph(t *testing.T, s store.Store) {
 	require.Zero(t, cv)
 }
 
-func testServiceNotFound(t *testing.T, s store.Store) {
+func testServiceNotFound(t *testing.T, s store.TenantStore) {
 	_, err := s.Service(context.Background(), "nope")
 	requireCode(t, err, slorec.ENOTFOUND)
 }
 
-func testMetrics(t *testing.T, s store.Store) {
+func testMetrics(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	seed(t, s)
 	n, err := s.PutMetrics(ctx, []slorec.MetricBucket{
@@ -199,7 +218,7 @@ func testMetrics(t *testing.T, s store.Store) {
 	require.Empty(t, none)
 }
 
-func testMetricsInvalidBatch(t *testing.T, s store.Store) {
+func testMetricsInvalidBatch(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	seed(t, s)
 	bad := bucket("checkout", 1, 10, 11) // errors > requests
@@ -211,7 +230,7 @@ func testMetricsInvalidBatch(t *testing.T, s store.Store) {
 	require.Empty(t, got)
 }
 
-func testMetricsUnknownService(t *testing.T, s store.Store) {
+func testMetricsUnknownService(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	seed(t, s)
 	_, err := s.PutMetrics(ctx, []slorec.MetricBucket{bucket("checkout", 0, 10, 0), bucket("ghost", 0, 10, 0)})
@@ -226,7 +245,7 @@ func availability(service string, target float64) slorec.SLO {
 	return slorec.SLO{Service: service, SLI: slorec.Availability, Target: target, WindowDays: 30}
 }
 
-func testSLOVersions(t *testing.T, s store.Store) {
+func testSLOVersions(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	seed(t, s)
 	lat := slorec.SLO{Service: "checkout", SLI: slorec.Latency, Target: 0.95, ThresholdMs: 1000, Percentile: 95}
@@ -269,7 +288,7 @@ func testSLOVersions(t *testing.T, s store.Store) {
 	require.Equal(t, "api-gateway", all[0].Service)
 }
 
-func testSLOInvalidBatch(t *testing.T, s store.Store) {
+func testSLOInvalidBatch(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	seed(t, s)
 	_, err := s.PutSLOs(ctx, []slorec.SLO{availability("checkout", 0.995), availability("checkout", 99.5)})
@@ -280,7 +299,7 @@ func testSLOInvalidBatch(t *testing.T, s store.Store) {
 	require.Empty(t, hist)
 }
 
-func testSLOUnknownService(t *testing.T, s store.Store) {
+func testSLOUnknownService(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	seed(t, s)
 	_, err := s.PutSLOs(ctx, []slorec.SLO{availability("checkout", 0.995), availability("ghost", 0.99)})
@@ -303,7 +322,7 @@ func recommendation(service, hash string) slorec.Recommendation {
 	}
 }
 
-func testRecommendations(t *testing.T, s store.Store) {
+func testRecommendations(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	r1, err := s.PutRecommendation(ctx, recommendation("checkout", "h1"))
 	require.NoError(t, err)
@@ -338,7 +357,7 @@ func testRecommendations(t *testing.T, s store.Store) {
 	requireCode(t, err, slorec.EINVALID)
 }
 
-func testFeedback(t *testing.T, s store.Store) {
+func testFeedback(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	r, err := s.PutRecommendation(ctx, recommendation("checkout", "h1"))
 	require.NoError(t, err)
@@ -359,7 +378,7 @@ func testFeedback(t *testing.T, s store.Store) {
 	requireCode(t, err, slorec.EINVALID)
 }
 
-func testAudit(t *testing.T, s store.Store) {
+func testAudit(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	first, err := s.AppendAudit(ctx, slorec.AuditRecord{Actor: "alice", Action: "slo.accept", Subject: "checkout", Detail: map[string]any{"target": 0.995}})
 	require.NoError(t, err)
@@ -399,7 +418,7 @@ func testAudit(t *testing.T, s store.Store) {
 	require.Equal(t, first, again[0])
 }
 
-func testAuditInvalid(t *testing.T, s store.Store) {
+func testAuditInvalid(t *testing.T, s store.TenantStore) {
 	ctx := context.Background()
 	_, err := s.AppendAudit(ctx, slorec.AuditRecord{Action: "x"})
 	requireCode(t, err, slorec.EINVALID)
