@@ -1,6 +1,7 @@
 package slorec
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"time"
@@ -127,19 +128,19 @@ const (
 // Delivery is one event queued for one subscription (the transactional
 // outbox) and what became of it.
 type Delivery struct {
-	ID             string    `json:"id"`
-	Tenant         string    `json:"tenant"`
-	SubscriptionID string    `json:"subscription_id"`
-	EventID        string    `json:"event_id"`
-	EventType      string    `json:"event_type"`
-	Payload        []byte    `json:"payload"`
-	Status         string    `json:"status"`
-	Attempts       int       `json:"attempts"`
-	LastStatusCode int       `json:"last_status_code,omitempty"`
-	LastError      string    `json:"last_error,omitempty"`
-	NextAttemptAt  time.Time `json:"next_attempt_at,omitzero"`
-	CreatedAt      time.Time `json:"created_at,omitzero"`
-	DeliveredAt    time.Time `json:"delivered_at,omitzero"`
+	ID             string          `json:"id"`
+	Tenant         string          `json:"tenant"`
+	SubscriptionID string          `json:"subscription_id"`
+	EventID        string          `json:"event_id"`
+	EventType      string          `json:"event_type"`
+	Payload        json.RawMessage `json:"payload"`
+	Status         string          `json:"status"`
+	Attempts       int             `json:"attempts"`
+	LastStatusCode int             `json:"last_status_code,omitempty"`
+	LastError      string          `json:"last_error,omitempty"`
+	NextAttemptAt  time.Time       `json:"next_attempt_at,omitzero"`
+	CreatedAt      time.Time       `json:"created_at,omitzero"`
+	DeliveredAt    time.Time       `json:"delivered_at,omitzero"`
 }
 
 // DeliveryAttempt is the outcome of one POST of a delivery.

@@ -18,20 +18,17 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/app"
 )
-
-// Store is the persistence the API reads and writes.
-type Store interface {
-	// Services returns every service, sorted by id.
-	Services(ctx context.Context) ([]slorec.Service, error)
-	// Service returns one service. Errors: ENOTFOUND.
-	Service(ctx context.Context, id string) (slorec.Service, error)
-}
 
 // Config configures the server.
 type Config struct {
-	Store  Store
+	// App runs the use cases; required.
+	App    *app.App
 	Logger *slog.Logger
+	// Ready reports whether the backends (the database) answer, for
+	// /readyz; nil means always ready.
+	Ready func(ctx context.Context) error
 	// Auth checks bearer tokens on /api/v1; nil leaves the API open (the
 	// embedded single-user default).
 	Auth Authenticator
@@ -58,8 +55,8 @@ type Server struct {
 
 // New validates cfg, fills defaults and returns a server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("api: Store is required")
+	if cfg.App == nil {
+		return nil, errors.New("api: App is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -82,34 +79,27 @@ func New(cfg Config) (*Server, error) {
 		s.problem(c, slorec.Errorf(slorec.ENOTFOUND, "no route %s %s", c.Request.Method, c.Request.URL.Path))
 	})
 	s.engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	s.engine.GET("/readyz", s.readyz)
 	v1 := s.engine.Group("/api/v1")
 	if cfg.Auth != nil {
 		v1.Use(s.authenticate, s.rateLimit)
 	}
-	v1.GET("/services", s.listServices)
-	v1.GET("/services/:id", s.getService)
+	s.routes(v1)
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
 
-func (s *Server) listServices(c *gin.Context) {
-	svcs, err := s.cfg.Store.Services(c.Request.Context())
-	if err != nil {
-		s.problem(c, err)
-		return
+func (s *Server) readyz(c *gin.Context) {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(c.Request.Context()); err != nil {
+			s.cfg.Logger.Warn("not ready", "err", err)
+			s.problem(c, slorec.Errorf(slorec.EUNAVAILABLE, "the database does not answer"))
+			return
+		}
 	}
-	c.JSON(http.StatusOK, gin.H{"services": svcs})
-}
-
-func (s *Server) getService(c *gin.Context) {
-	svc, err := s.cfg.Store.Service(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		s.problem(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, svc)
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
 
 // Problem is an RFC 9457 problem details document. Type is a stable URN
@@ -171,8 +161,18 @@ func (s *Server) problem(c *gin.Context, err error) {
 	var fe *FieldErrors
 	var tl *tooLarge
 	var mb *http.MaxBytesError
+	if vf, ok := validationFields(err); ok {
+		fe = vf
+	}
+	var rej *app.Rejection
 	switch {
-	case errors.As(err, &fe):
+	case errors.As(err, &rej):
+		for _, ch := range rej.Checks {
+			if !ch.Feasible {
+				fields = append(fields, FieldError{Field: "slos." + string(ch.SLI), Detail: ch.Reason})
+			}
+		}
+	case fe != nil || errors.As(err, &fe):
 		code, st, detail, fields = slorec.EINVALID, http.StatusBadRequest, fe.Message, fe.Fields
 	case errors.As(err, &tl), errors.As(err, &mb):
 		limit := s.cfg.MaxBodyBytes

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,18 +12,22 @@ import (
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/api"
+	"github.com/slorec/slorec/app"
 	"github.com/slorec/slorec/store/inmem"
 )
 
 func newServer(t *testing.T) *api.Server {
 	t.Helper()
-	st := inmem.New().Tenant(slorec.DefaultTenant)
+	mem := inmem.New()
+	st := mem.Tenant(slorec.DefaultTenant)
 	_, err := st.UpsertGraph(context.Background(), slorec.Graph{Services: []slorec.Service{
 		{ID: "checkout", Kind: slorec.KindService, Tier: slorec.TierCritical, Deps: []slorec.Dependency{
 			{Target: "payments", Type: slorec.Sync, Criticality: slorec.Hard}}},
 	}})
 	require.NoError(t, err)
-	srv, err := api.New(api.Config{Store: st})
+	a, err := app.New(app.Config{Tenant: func(t string) app.TenantStore { return mem.Tenant(t) }})
+	require.NoError(t, err)
+	srv, err := api.New(api.Config{App: a, Ready: func(context.Context) error { return ready }})
 	require.NoError(t, err)
 	return srv
 }
@@ -64,6 +69,16 @@ func TestErrorsAreProblemJSON(t *testing.T) {
 	}
 }
 
-func TestHealth(t *testing.T) {
-	require.Equal(t, http.StatusOK, get(t, newServer(t), "/healthz").Code)
+// ready is what the test servers' readiness check returns.
+var ready error
+
+func TestHealthAndReadiness(t *testing.T) {
+	srv := newServer(t)
+	require.Equal(t, http.StatusOK, get(t, srv, "/healthz").Code)
+	require.Equal(t, http.StatusOK, get(t, srv, "/readyz").Code)
+	ready = errors.New("dial tcp 10.0.0.5:5432: connection refused")
+	defer func() { ready = nil }()
+	rec := get(t, srv, "/readyz")
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.NotContains(t, rec.Body.String(), "10.0.0.5", "driver errors stay in the log")
 }

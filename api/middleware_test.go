@@ -15,13 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/app"
 )
 
-type noStore struct{}
-
-func (noStore) Services(context.Context) ([]slorec.Service, error) { return nil, nil }
-func (noStore) Service(_ context.Context, id string) (slorec.Service, error) {
-	return slorec.Service{}, slorec.Errorf(slorec.ENOTFOUND, "service %q not found", id)
+// noApp is an App whose store is never reached by the test routes.
+func noApp(t *testing.T) *app.App {
+	t.Helper()
+	a, err := app.New(app.Config{Tenant: func(string) app.TenantStore { return nil }})
+	require.NoError(t, err)
+	return a
 }
 
 // tokens is an Authenticator of fixed secrets.
@@ -84,7 +86,7 @@ var testTokens = tokens{
 // GET /api/v1/panic panics; POST /api/v1/fail answers 503.
 func testServer(t *testing.T, cfg Config) (*Server, *int) {
 	t.Helper()
-	cfg.Store = noStore{}
+	cfg.App = noApp(t)
 	if cfg.Auth == nil {
 		cfg.Auth = testTokens
 	}

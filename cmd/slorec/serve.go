@@ -12,6 +12,12 @@ import (
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/api"
+	"github.com/slorec/slorec/app"
+	"github.com/slorec/slorec/integrations/webhook"
+	"github.com/slorec/slorec/reasoning/advisor"
+	"github.com/slorec/slorec/reasoning/draft"
+	"github.com/slorec/slorec/store"
+	"github.com/slorec/slorec/store/postgres"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -19,11 +25,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.registerDatabase(fs)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env SLOREC_ADDR)")
+	auth := fs.String("auth", e.getenv("SLOREC_AUTH"), "require bearer tokens on /api/v1: on|off (env SLOREC_AUTH; default on with a database, off in memory)")
 	if err := parseFlags(fs, args, e.stderr, false); err != nil {
 		return err
 	}
 	if err := cfg.validate(); err != nil {
 		return err
+	}
+	if *auth == "" {
+		*auth = "off"
+		if cfg.DatabaseURL != "" {
+			*auth = "on"
+		}
+	}
+	if *auth != "on" && *auth != "off" {
+		return usagef("serve: -auth %q: want on or off", *auth)
 	}
 	log := newLogger(e, cfg.LogLevel)
 	st, err := openStore(ctx, cfg)
@@ -31,11 +47,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	// The API serves the default tenant until it authenticates tokens.
-	handler, err := api.New(api.Config{Store: st.Tenant(slorec.DefaultTenant), Logger: log})
+	handler, stop, err := newServer(ctx, e, st, *auth == "on", log)
 	if err != nil {
 		return err
 	}
+	defer stop()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -47,7 +63,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "config", cfg.String())
+	log.Info("serving", "addr", ln.Addr().String(), "auth", *auth, "config", cfg.String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -65,6 +81,84 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newServer wires the API over st: the use cases, explanations with the
+// embedded knowledge and the configured drafter, the webhook job engine
+// (River on Postgres, the in-process worker in memory), and, with auth,
+// bearer tokens; an in-memory store gets an admin token for tenant
+// "default", logged once. stop ends the job engine.
+func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog.Logger) (http.Handler, func(), error) {
+	knowledge, how, err := embeddedKnowledge(ctx, e, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	drafter, info, err := draft.NewFromEnv(e.getenv, http.DefaultClient)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("explanations", "drafter", info.Drafter, "knowledge", how)
+	advisorFor := func(tenant string) *advisor.Advisor {
+		return &advisor.Advisor{Search: advisor.Retrieval(knowledge), Drafter: drafter, DrafterName: info.Drafter, Audit: st.Tenant(tenant)}
+	}
+
+	sender := webhook.NewSender(webhook.SenderConfig{})
+	var notify func()
+	stop := func() {}
+	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var ready func(context.Context) error
+	if db, ok := st.(*postgres.DB); ok {
+		client, err := webhook.NewRiverClient(db.Pool(), st, sender, webhook.Policy{}, log)
+		if err != nil {
+			cancel()
+			return nil, nil, err
+		}
+		if err := client.Start(jobs); err != nil {
+			cancel()
+			return nil, nil, fmt.Errorf("start webhook jobs: %w", err)
+		}
+		stop = func() {
+			stopCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+			defer done()
+			_ = client.Stop(stopCtx)
+			cancel()
+		}
+		ready = func(ctx context.Context) error { return db.Pool().Ping(ctx) }
+	} else {
+		w, err := webhook.NewWorker(webhook.WorkerConfig{Outbox: st, Sender: sender, Logger: log})
+		if err != nil {
+			cancel()
+			return nil, nil, err
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); w.Run(jobs) }()
+		notify = w.Notify
+		stop = func() { cancel(); <-done }
+	}
+
+	a, err := app.New(app.Config{Tenant: func(t string) app.TenantStore { return st.Tenant(t) }, Advisor: advisorFor, Notify: notify})
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	cfg := api.Config{App: a, Logger: log, Idempotency: st, Ready: ready}
+	if auth {
+		cfg.Auth = st
+		if _, ok := st.(*postgres.DB); !ok {
+			tok, secret, err := st.CreateToken(ctx, slorec.DefaultTenant, "bootstrap", slorec.RoleAdmin)
+			if err != nil {
+				stop()
+				return nil, nil, err
+			}
+			fmt.Fprintf(e.stderr, "admin token of tenant %s (in memory, shown once): %s\n", tok.Tenant, secret)
+		}
+	}
+	h, err := api.New(cfg)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return h, stop, nil
 }
 
 func newLogger(e *env, level string) *slog.Logger {

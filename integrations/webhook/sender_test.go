@@ -103,7 +103,7 @@ func TestSendHeadersAndSignature(t *testing.T) {
 	reqs := rc.got()
 	require.Len(t, reqs, 1)
 	requireVerified(t, reqs)
-	require.Equal(t, d.Payload, reqs[0].body)
+	require.Equal(t, []byte(d.Payload), reqs[0].body)
 	require.Equal(t, "d-1", reqs[0].header.Get(webhook.HeaderDeliveryID))
 	require.Equal(t, "evt-d-1", reqs[0].header.Get(webhook.HeaderEventID))
 	require.Equal(t, webhook.Sign(testSecret, o.At, d.Payload), reqs[0].header.Get(webhook.HeaderSignature))

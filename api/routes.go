@@ -1,0 +1,498 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/app"
+	"github.com/slorec/slorec/dataset"
+	"github.com/slorec/slorec/reasoning/depgraph"
+	"github.com/slorec/slorec/reasoning/recommend"
+)
+
+// tenantOf is the tenant a request acts for: its token's, or the default
+// tenant on a server without authentication.
+func tenantOf(c *gin.Context) string {
+	if t := token(c).Tenant; t != "" {
+		return t
+	}
+	return slorec.DefaultTenant
+}
+
+// actorOf names who acts, for the audit log.
+func actorOf(c *gin.Context) string {
+	t := token(c)
+	if t.ID == "" {
+		return "anonymous"
+	}
+	return "token:" + t.ID + "(" + t.Name + ")"
+}
+
+// routes registers the /api/v1 endpoints on v1; every route is in
+// openapi.json (a test checks both ways).
+func (s *Server) routes(v1 *gin.RouterGroup) {
+	read, write, admin := s.role(slorec.RoleReader), s.role(slorec.RoleEditor), s.role(slorec.RoleAdmin)
+	v1.GET("/services", read, s.listServices)
+	v1.GET("/services/:id", read, s.getService)
+	v1.POST("/services/dependencies", write, s.idempotent, s.postDependencies)
+	v1.POST("/services/:id/metrics", write, s.idempotent, s.postServiceMetrics)
+	v1.POST("/metrics", write, s.idempotent, s.postMetrics)
+	v1.GET("/services/:id/slo-recommendations", read, s.getRecommendations)
+	v1.POST("/services/:id/slos", write, s.idempotent, s.postSLOs)
+	v1.GET("/services/:id/slos", read, s.getSLOs)
+	v1.POST("/slos/impact-analysis", read, s.idempotent, s.postImpact)
+	v1.GET("/services/:id/scorecard", read, s.getScorecard)
+	v1.GET("/platform/report", read, s.getReport)
+	v1.POST("/recommendations/:id/feedback", write, s.idempotent, s.postFeedback)
+	v1.GET("/audit", admin, s.getAudit)
+	v1.POST("/webhooks", admin, s.idempotent, s.postWebhook)
+	v1.GET("/webhooks", admin, s.getWebhooks)
+	v1.DELETE("/webhooks/:id", admin, s.deleteWebhook)
+	v1.GET("/webhooks/:id/deliveries", admin, s.getDeliveries)
+}
+
+// role is require when the server authenticates, and nothing otherwise.
+func (s *Server) role(need slorec.Role) gin.HandlerFunc {
+	if s.cfg.Auth == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return s.require(need)
+}
+
+// Page is a page of a list: ?limit= (1..500, default 100) and ?offset=.
+type Page struct {
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+	Total  int `json:"total"`
+	// Next is the offset of the next page, absent on the last.
+	Next *int `json:"next,omitempty"`
+}
+
+// MaxPageLimit caps ?limit=.
+const MaxPageLimit = 500
+
+func page(c *gin.Context, total int) (Page, int, int, error) {
+	p := Page{Limit: 100, Total: total}
+	var fields []FieldError
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageLimit {
+			fields = append(fields, FieldError{Field: "limit", Detail: "an integer from 1 to 500"})
+		}
+		p.Limit = n
+	}
+	if v := c.Query("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			fields = append(fields, FieldError{Field: "offset", Detail: "a non-negative integer"})
+		}
+		p.Offset = n
+	}
+	if fields != nil {
+		return Page{}, 0, 0, &FieldErrors{Message: "invalid pagination", Fields: fields}
+	}
+	lo, hi := min(p.Offset, total), min(p.Offset+p.Limit, total)
+	if hi < total {
+		next := hi
+		p.Next = &next
+	}
+	return p, lo, hi, nil
+}
+
+func (s *Server) listServices(c *gin.Context) {
+	svcs, err := s.cfg.App.Services(c.Request.Context(), tenantOf(c))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	p, lo, hi, err := page(c, len(svcs))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"services": svcs[lo:hi], "page": p})
+}
+
+func (s *Server) getService(c *gin.Context) {
+	d, err := s.cfg.App.Service(c.Request.Context(), tenantOf(c), c.Param("id"))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+// readBody reads the whole (size-limited) body.
+func readBody(c *gin.Context) ([]byte, error) {
+	b, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	return b, nil
+}
+
+// mediaType is the request's media type, "application/json" when absent.
+func mediaType(c *gin.Context) string {
+	ct := c.GetHeader("Content-Type")
+	if ct == "" {
+		return "application/json"
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ct
+	}
+	return mt
+}
+
+// decodeJSON decodes body strictly into v: unknown fields and trailing
+// data are errors.
+func decodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return slorec.Errorf(slorec.EINVALID, "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return slorec.Errorf(slorec.EINVALID, "malformed JSON: data after the document")
+	}
+	return nil
+}
+
+// IngestResult is the answer to a graph ingestion.
+type IngestResult struct {
+	CatalogVersion int        `json:"catalog_version"`
+	Services       int        `json:"services"`
+	Missing        []string   `json:"missing_nodes"`
+	Cycles         [][]string `json:"cycles"`
+	Provenance     string     `json:"provenance"`
+}
+
+// postDependencies ingests a graph: the topology JSON of the dataset
+// format (application/json).
+func (s *Server) postDependencies(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var g slorec.Graph
+	var missing []string
+	prov := "api:topology-json"
+	switch mt := mediaType(c); mt {
+	case "application/json":
+		g, missing, err = dataset.ReadTopology(bytes.NewReader(body))
+	default:
+		err = slorec.Errorf(slorec.EINVALID, "Content-Type %q: send application/json (topology)", mt)
+	}
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	v, err := s.cfg.App.IngestGraph(c.Request.Context(), tenantOf(c), actorOf(c), g, prov)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	res := IngestResult{CatalogVersion: v, Services: len(g.Services), Missing: nonNil(missing), Cycles: cycles(g), Provenance: prov}
+	c.JSON(http.StatusOK, res)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// cycles are the graph's dependency cycles (strongly connected
+// components of more than one service, or a service calling itself).
+func cycles(g slorec.Graph) [][]string {
+	return nonNil(depgraph.New(g.Services).Cycles())
+}
+
+// MetricsBody is the JSON form of a metrics upload.
+type MetricsBody struct {
+	Buckets []slorec.MetricBucket `json:"buckets"`
+}
+
+func (s *Server) postServiceMetrics(c *gin.Context) { s.metrics(c, c.Param("id")) }
+func (s *Server) postMetrics(c *gin.Context)        { s.metrics(c, "") }
+
+// metrics stores a batch of buckets, JSON ({"buckets": [...]}) or CSV
+// (the dataset's metrics.csv format); for a service path every bucket
+// must be that service's.
+func (s *Server) metrics(c *gin.Context, service string) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var buckets []slorec.MetricBucket
+	switch mt := mediaType(c); mt {
+	case "application/json":
+		var mb MetricsBody
+		if err = decodeJSON(body, &mb); err == nil {
+			buckets = mb.Buckets
+		}
+	case "text/csv":
+		buckets, err = dataset.ReadMetrics(bytes.NewReader(body), dataset.MetricsOptions{})
+	default:
+		err = slorec.Errorf(slorec.EINVALID, "Content-Type %q: send application/json or text/csv", mt)
+	}
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	if len(buckets) == 0 {
+		s.problem(c, slorec.Errorf(slorec.EINVALID, "buckets: at least one"))
+		return
+	}
+	if service != "" {
+		var fields []FieldError
+		for i := range buckets {
+			if buckets[i].Service == "" {
+				buckets[i].Service = service
+			}
+			if buckets[i].Service != service {
+				fields = append(fields, FieldError{Field: "buckets[" + strconv.Itoa(i) + "].service", Detail: "must be " + service + ", the service of the path"})
+			}
+		}
+		if fields != nil {
+			s.problem(c, &FieldErrors{Message: "buckets of another service", Fields: fields})
+			return
+		}
+	}
+	n, err := s.cfg.App.IngestMetrics(c.Request.Context(), tenantOf(c), actorOf(c), buckets)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"stored": n})
+}
+
+func boolQuery(c *gin.Context, name string) (bool, error) {
+	v := c.Query(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &FieldErrors{Message: "invalid query", Fields: []FieldError{{Field: name, Detail: "true or false"}}}
+	}
+	return b, nil
+}
+
+func (s *Server) getRecommendations(c *gin.Context) {
+	explain, err := boolQuery(c, "explain")
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	v, err := s.cfg.App.Recommend(c.Request.Context(), tenantOf(c), c.Param("id"), c.Query("tier"), explain)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) postSLOs(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var req app.CommitRequest
+	if err := decodeJSON(body, &req); err != nil {
+		s.problem(c, err)
+		return
+	}
+	req.Service = c.Param("id")
+	res, err := s.cfg.App.CommitSLOs(c.Request.Context(), tenantOf(c), actorOf(c), req)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, res)
+}
+
+func (s *Server) getSLOs(c *gin.Context) {
+	h, err := s.cfg.App.SLOHistory(c.Request.Context(), tenantOf(c), c.Param("id"))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"slos": h})
+}
+
+// ImpactBody is the body of an impact analysis.
+type ImpactBody struct {
+	Changes []recommend.Change `json:"changes"`
+}
+
+func (s *Server) postImpact(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var b ImpactBody
+	if err := decodeJSON(body, &b); err != nil {
+		s.problem(c, err)
+		return
+	}
+	rep, err := s.cfg.App.Impact(c.Request.Context(), tenantOf(c), b.Changes)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+func (s *Server) getScorecard(c *gin.Context) {
+	card, err := s.cfg.App.Scorecard(c.Request.Context(), tenantOf(c), c.Param("id"))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, card)
+}
+
+func (s *Server) getReport(c *gin.Context) {
+	rep, err := s.cfg.App.Report(c.Request.Context(), tenantOf(c))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+func (s *Server) postFeedback(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var f slorec.Feedback
+	if err := decodeJSON(body, &f); err != nil {
+		s.problem(c, err)
+		return
+	}
+	if f.RecommendationID != "" && f.RecommendationID != c.Param("id") {
+		s.problem(c, slorec.Errorf(slorec.EINVALID, "recommendation_id: %q, but the path names %q", f.RecommendationID, c.Param("id")))
+		return
+	}
+	f.RecommendationID = c.Param("id")
+	out, err := s.cfg.App.Feedback(c.Request.Context(), tenantOf(c), actorOf(c), f)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) getAudit(c *gin.Context) {
+	f := slorec.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), Subject: c.Query("subject")}
+	var fields []FieldError
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := c.Query(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				fields = append(fields, FieldError{Field: name, Detail: "an RFC 3339 time"})
+			}
+			*dst = t
+		}
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			fields = append(fields, FieldError{Field: "limit", Detail: "an integer from 1 to 1000"})
+		}
+		f.Limit = n
+	}
+	if fields != nil {
+		s.problem(c, &FieldErrors{Message: "invalid audit filter", Fields: fields})
+		return
+	}
+	recs, err := s.cfg.App.Audit(c.Request.Context(), tenantOf(c), f)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"records": nonNil(recs)})
+}
+
+// validationFields turns a dataset validation error into field errors.
+func validationFields(err error) (*FieldErrors, bool) {
+	var ve *dataset.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, false
+	}
+	fe := &FieldErrors{Message: slorec.ErrorMessage(err)}
+	for _, p := range ve.Problems {
+		field := p.Path
+		if field == "" {
+			field = p.Field
+		}
+		if p.Line > 0 {
+			field = "line " + strconv.Itoa(p.Line) + ": " + field
+		}
+		fe.Fields = append(fe.Fields, FieldError{Field: strings.TrimSpace(field), Detail: p.Message})
+	}
+	return fe, true
+}
+
+func (s *Server) postWebhook(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var sub slorec.Subscription
+	if err := decodeJSON(body, &sub); err != nil {
+		s.problem(c, err)
+		return
+	}
+	out, err := s.cfg.App.Subscribe(c.Request.Context(), tenantOf(c), actorOf(c), sub)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) getWebhooks(c *gin.Context) {
+	subs, err := s.cfg.App.Subscriptions(c.Request.Context(), tenantOf(c))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"webhooks": nonNil(subs)})
+}
+
+func (s *Server) deleteWebhook(c *gin.Context) {
+	if err := s.cfg.App.Unsubscribe(c.Request.Context(), tenantOf(c), actorOf(c), c.Param("id")); err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) getDeliveries(c *gin.Context) {
+	ds, err := s.cfg.App.Deliveries(c.Request.Context(), tenantOf(c), c.Param("id"), 0)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"deliveries": nonNil(ds)})
+}

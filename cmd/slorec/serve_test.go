@@ -1,0 +1,427 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/integrations/webhook"
+	"github.com/slorec/slorec/internal/pgtest"
+	"github.com/slorec/slorec/store"
+	"github.com/slorec/slorec/store/inmem"
+	"github.com/slorec/slorec/store/postgres"
+)
+
+// receiver is a webhook endpoint that verifies every signature.
+type receiver struct {
+	t      *testing.T
+	secret string
+	mu     sync.Mutex
+	events []map[string]any
+	got    chan struct{}
+}
+
+func newReceiver(t *testing.T, secret string) (*receiver, *httptest.Server) {
+	r := &receiver{t: t, secret: secret, got: make(chan struct{}, 16)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if err := webhook.Verify(r.secret, req.Header.Get(webhook.HeaderSignature), body, time.Now(), 0); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var ev map[string]any
+		if err := json.Unmarshal(body, &ev); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.mu.Lock()
+		r.events = append(r.events, ev)
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		r.got <- struct{}{}
+	}))
+	t.Cleanup(srv.Close)
+	return r, srv
+}
+
+// client calls the API with a token.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c client) do(method, path, contentType string, body []byte, hdr ...string) (int, []byte, http.Header) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	require.NoError(c.t, err)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	require.NoError(c.t, err)
+	return resp.StatusCode, out, resp.Header
+}
+
+func (c client) json(method, path string, in any, want int, out any, hdr ...string) {
+	c.t.Helper()
+	var body []byte
+	if in != nil {
+		var err error
+		body, err = json.Marshal(in)
+		require.NoError(c.t, err)
+	}
+	code, got, _ := c.do(method, path, "application/json", body, hdr...)
+	require.Equal(c.t, want, code, "%s %s: %s", method, path, got)
+	if out != nil {
+		require.NoError(c.t, json.Unmarshal(got, out), string(got))
+	}
+}
+
+// startServer runs the API over st on a real listener (127.0.0.1:0).
+func startServer(t *testing.T, st store.Store) string {
+	t.Helper()
+	e := &env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard}
+	h, stop, err := newServer(context.Background(), e, st, true, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); stop() })
+	return srv.URL
+}
+
+func openPostgres(t *testing.T) *postgres.DB {
+	t.Helper()
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	_, err := postgres.MigrateURL(ctx, url)
+	require.NoError(t, err)
+	db, err := postgres.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	return db
+}
+
+func exampleFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../examples/ecommerce/" + name)
+	require.NoError(t, err)
+	return b
+}
+
+// TestServeWholeWorkflowOnPostgres walks the workflow a developer portal
+// drives: ingest the example's graph and metrics, get an explained
+// recommendation, run an impact analysis, commit a modified SLO, receive
+// the signed webhook (River, from the transactional outbox), read the
+// audit log and send feedback.
+func TestServeWholeWorkflowOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	db := openPostgres(t)
+	_, editor, err := db.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
+	require.NoError(t, err)
+	_, admin, err := db.CreateToken(ctx, "acme", "platform-team", slorec.RoleAdmin)
+	require.NoError(t, err)
+	base := startServer(t, db)
+	ed, ad := client{t, base, editor}, client{t, base, admin}
+
+	var ing struct {
+		CatalogVersion int      `json:"catalog_version"`
+		Services       int      `json:"services"`
+		Missing        []string `json:"missing_nodes"`
+	}
+	ed.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, &ing)
+	require.Equal(t, 1, ing.CatalogVersion)
+	require.Equal(t, 12, ing.Services)
+
+	code, body, _ := ed.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
+	require.Equal(t, http.StatusOK, code, string(body))
+	require.JSONEq(t, `{"stored":17280}`, string(body))
+
+	const secret = "whsec-0123456789abcdef"
+	rcv, rsrv := newReceiver(t, secret)
+	var sub slorec.Subscription
+	ad.json("POST", "/api/v1/webhooks", slorec.Subscription{URL: rsrv.URL + "/hooks/slo", Secret: secret, Events: []string{slorec.EventSLOModified, slorec.EventSLOAccepted}}, http.StatusCreated, &sub)
+	require.Empty(t, sub.Secret, "the secret is write-only")
+
+	var view struct {
+		Recommendation slorec.Recommendation `json:"recommendation"`
+		Explanation    *slorec.Explanation   `json:"explanation"`
+	}
+	ed.json("GET", "/api/v1/services/checkout-service/slo-recommendations?explain=true", nil, http.StatusOK, &view)
+	rec := view.Recommendation
+	require.NotEmpty(t, rec.ID)
+	require.Equal(t, "checkout-service", rec.Service)
+	require.NotNil(t, view.Explanation)
+	require.Equal(t, slorec.DrafterDeterministic, view.Explanation.Drafter)
+	require.NotEmpty(t, view.Explanation.Citations)
+	for _, v := range view.Explanation.Verdicts {
+		require.True(t, v.Passed, v.Guard)
+	}
+
+	var impact struct {
+		Affected []struct {
+			Service string `json:"service"`
+		} `json:"affected"`
+	}
+	ed.json("POST", "/api/v1/slos/impact-analysis", map[string]any{"changes": []map[string]any{{"service": "payment-service", "target": 0.99}}}, http.StatusOK, &impact)
+	require.NotEmpty(t, impact.Affected)
+	require.Equal(t, "checkout-service", impact.Affected[0].Service)
+
+	// Modify the recommendation: availability a notch below it.
+	var commit struct {
+		Event      string            `json:"event"`
+		SLOs       []slorec.SLO      `json:"slos"`
+		Deliveries []slorec.Delivery `json:"deliveries"`
+	}
+	ed.json("POST", "/api/v1/services/checkout-service/slos", map[string]any{
+		"recommendation_id": rec.ID,
+		"slos":              []map[string]any{{"sli": "availability", "target": 0.985, "window_days": 30}},
+	}, http.StatusCreated, &commit, "Idempotency-Key", "commit-1")
+	require.Equal(t, slorec.EventSLOModified, commit.Event)
+	require.Len(t, commit.Deliveries, 1)
+	require.Equal(t, 1, commit.SLOs[0].Version)
+
+	select {
+	case <-rcv.got:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no webhook delivery within 20 s")
+	}
+	rcv.mu.Lock()
+	ev := rcv.events[0]
+	rcv.mu.Unlock()
+	require.Equal(t, slorec.EventSLOModified, ev["type"])
+	require.Equal(t, "checkout-service", ev["service"])
+
+	// The delivery is visible, eventually as delivered.
+	require.Eventually(t, func() bool {
+		var ds struct {
+			Deliveries []slorec.Delivery `json:"deliveries"`
+		}
+		ad.json("GET", "/api/v1/webhooks/"+sub.ID+"/deliveries", nil, http.StatusOK, &ds)
+		return len(ds.Deliveries) == 1 && ds.Deliveries[0].Status == slorec.DeliveryDelivered
+	}, 10*time.Second, 100*time.Millisecond)
+
+	// A retry of the commit with the same key replays it.
+	code, body, hdr := ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json",
+		[]byte(`{"recommendation_id":"`+rec.ID+`","slos":[{"sli":"availability","target":0.985,"window_days":30}]}`), "Idempotency-Key", "commit-1")
+	require.Equal(t, http.StatusCreated, code, string(body))
+	require.Equal(t, "true", hdr.Get("Idempotent-Replayed"))
+
+	var hist struct {
+		SLOs []slorec.SLO `json:"slos"`
+	}
+	ed.json("GET", "/api/v1/services/checkout-service/slos", nil, http.StatusOK, &hist)
+	require.Len(t, hist.SLOs, 1, "the replay committed nothing")
+
+	var fb slorec.Feedback
+	ed.json("POST", "/api/v1/recommendations/"+rec.ID+"/feedback", map[string]any{"verdict": "modified", "reason": "payment provider migration this quarter"}, http.StatusCreated, &fb)
+	require.Equal(t, slorec.Modified, fb.Verdict)
+
+	var audit struct {
+		Records []slorec.AuditRecord `json:"records"`
+	}
+	ad.json("GET", "/api/v1/audit", nil, http.StatusOK, &audit)
+	var actions []string
+	for _, r := range audit.Records {
+		actions = append(actions, r.Action)
+	}
+	for _, want := range []string{"catalog.upsert", "metrics.put", "webhook.subscribe", "slo.commit", "feedback.modified"} {
+		require.Contains(t, actions, want)
+	}
+	ed.json("GET", "/api/v1/audit", nil, http.StatusForbidden, nil)
+}
+
+// TestServeRefusesInfeasibleSLOsUnlessForced checks the 422 and the
+// forced, audited commit, on the in-memory store.
+func TestServeRefusesInfeasibleSLOsUnlessForced(t *testing.T) {
+	ctx := context.Background()
+	st := inmem.New()
+	_, editor, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
+	require.NoError(t, err)
+	base := startServer(t, st)
+	ed := client{t, base, editor}
+	ed.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+	code, body, _ := ed.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
+	require.Equal(t, http.StatusOK, code, string(body))
+
+	want := map[string]any{"slos": []map[string]any{{"sli": "availability", "target": 0.9999}}}
+	code, body, hdr := ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", mustJSON(t, want))
+	require.Equal(t, http.StatusUnprocessableEntity, code, string(body))
+	require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+	require.Contains(t, string(body), "infeasible SLO for checkout-service")
+	require.Contains(t, string(body), `"field":"slos.availability"`)
+
+	want["force"] = true
+	want["justification"] = "short"
+	code, _, _ = ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", mustJSON(t, want))
+	require.Equal(t, http.StatusBadRequest, code, "a forced commit needs a real justification")
+
+	hist, err := st.Tenant("acme").SLOHistory(ctx, "checkout-service", slorec.Availability)
+	require.NoError(t, err)
+	require.Empty(t, hist, "nothing was committed")
+
+	want["justification"] = "launch commitment signed with the customer; dependency work tracked in PLAT-123"
+	var res struct {
+		Forced bool         `json:"forced"`
+		SLOs   []slorec.SLO `json:"slos"`
+	}
+	ed.json("POST", "/api/v1/services/checkout-service/slos", want, http.StatusCreated, &res)
+	require.True(t, res.Forced)
+	require.True(t, res.SLOs[0].Forced)
+	recs, err := st.Tenant("acme").Audit(ctx, slorec.AuditFilter{Action: "slo.forced"})
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	require.Contains(t, recs[0].Detail["justification"], "PLAT-123")
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
+}
+
+// TestServeBadInput sends every class of bad request and checks the
+// status, the problem+json body, and that the store is unchanged.
+func TestServeBadInput(t *testing.T) {
+	for _, backend := range []string{"inmem", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			var st store.Store = inmem.New()
+			if backend == "postgres" {
+				st = openPostgres(t)
+			}
+			_, editor, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
+			require.NoError(t, err)
+			_, reader, err := st.CreateToken(ctx, "acme", "viewer", slorec.RoleReader)
+			require.NoError(t, err)
+			_, other, err := st.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
+			require.NoError(t, err)
+			revoked, revokedSecret, err := st.CreateToken(ctx, "acme", "old", slorec.RoleEditor)
+			require.NoError(t, err)
+			require.NoError(t, st.RevokeToken(ctx, revoked.ID))
+			base := startServer(t, st)
+			ed := client{t, base, editor}
+			ed.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+			code, body, _ := ed.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
+			require.Equal(t, http.StatusOK, code, string(body))
+
+			snapshot := func() string {
+				a := st.Tenant("acme")
+				svcs, err := a.Services(ctx)
+				require.NoError(t, err)
+				slos, err := a.CurrentSLOs(ctx, "")
+				require.NoError(t, err)
+				m, err := a.Metrics(ctx, "checkout-service", time.Time{}, time.Time{})
+				require.NoError(t, err)
+				v, err := a.CatalogVersion(ctx)
+				require.NoError(t, err)
+				b, err := json.Marshal([]any{svcs, slos, len(m), v})
+				require.NoError(t, err)
+				return string(b)
+			}
+			before := snapshot()
+
+			tests := []struct {
+				name        string
+				token       string
+				method      string
+				path        string
+				contentType string
+				body        string
+				hdr         []string
+				want        int
+			}{
+				{"Malformed JSON is a 400.", editor, "POST", "/api/v1/services/dependencies", "application/json", `{"services": [`, nil, 400},
+				{"A topology with an unknown field is a 400.", editor, "POST", "/api/v1/services/dependencies", "application/json", `{"services":[{"id":"x","kind":"service","tier":"low","colour":"red"}]}`, nil, 400},
+				{"YAML where JSON is expected is a 400.", editor, "POST", "/api/v1/services/dependencies", "application/json", "services:\n  - id: x\n", nil, 400},
+				{"Malformed CSV is a 400.", editor, "POST", "/api/v1/metrics", "text/csv", "timestamp,service\n2026-01-01T00:00:00Z", nil, 400},
+				{"A bucket with more errors than requests is a 400.", editor, "POST", "/api/v1/services/checkout-service/metrics", "application/json", `{"buckets":[{"timestamp":"2026-01-01T00:00:00Z","requests":1,"errors":5}]}`, nil, 400},
+				{"An unsupported media type is a 400.", editor, "POST", "/api/v1/metrics", "application/xml", `<x/>`, nil, 400},
+				{"An oversize body is a 413.", editor, "POST", "/api/v1/metrics", "text/csv", strings.Repeat("x", 9<<20), nil, 413},
+				{"An unknown service is a 404.", editor, "GET", "/api/v1/services/ghost/slo-recommendations", "", "", nil, 404},
+				{"Another tenant's service is a 404.", other, "GET", "/api/v1/services/checkout-service", "", "", nil, 404},
+				{"No token is a 401.", "", "GET", "/api/v1/services", "", "", nil, 401},
+				{"An invalid token is a 401.", "slorec_not-a-token", "GET", "/api/v1/services", "", "", nil, 401},
+				{"A revoked token is a 401.", revokedSecret, "GET", "/api/v1/services", "", "", nil, 401},
+				{"A reader cannot commit SLOs.", reader, "POST", "/api/v1/services/checkout-service/slos", "application/json", `{"slos":[{"sli":"availability","target":0.99}]}`, nil, 403},
+				{"A percent target is a 400.", editor, "POST", "/api/v1/services/checkout-service/slos", "application/json", `{"slos":[{"sli":"availability","target":99.5}]}`, nil, 400},
+				{"An infeasible SLO without force is a 422.", editor, "POST", "/api/v1/services/checkout-service/slos", "application/json", `{"slos":[{"sli":"availability","target":0.9999}]}`, nil, 422},
+				{"Bad pagination is a 400.", editor, "GET", "/api/v1/services?limit=0", "", "", nil, 400},
+				{"An unknown tier is a 400.", editor, "GET", "/api/v1/services/checkout-service/slo-recommendations?tier=gold", "", "", nil, 400},
+				{"Feedback on another tenant's recommendation is a 404.", other, "POST", "/api/v1/recommendations/nope/feedback", "application/json", `{"verdict":"accepted"}`, nil, 404},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					c := client{t, base, tt.token}
+					code, body, hdr := c.do(tt.method, tt.path, tt.contentType, []byte(tt.body), tt.hdr...)
+					require.Equal(t, tt.want, code, string(body))
+					require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+					var p struct {
+						Type   string `json:"type"`
+						Status int    `json:"status"`
+						Detail string `json:"detail"`
+					}
+					require.NoError(t, json.Unmarshal(body, &p))
+					require.Equal(t, tt.want, p.Status)
+					require.True(t, strings.HasPrefix(p.Type, "urn:slorec:problem:"), p.Type)
+					for _, leak := range []string{"SELECT", "INSERT", "pq:", "ERROR:", "goroutine", ".go:"} {
+						require.NotContains(t, string(body), leak)
+					}
+				})
+			}
+
+			// The same idempotency key with another body is a 409.
+			first := `{"slos":[{"sli":"latency","target":0.95,"threshold_ms":5000,"percentile":95}]}`
+			code, body, _ = ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", []byte(first), "Idempotency-Key", "k-1")
+			require.Equal(t, http.StatusCreated, code, string(body))
+			afterCommit := snapshot()
+			code, body, _ = ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", []byte(strings.Replace(first, "5000", "6000", 1)), "Idempotency-Key", "k-1")
+			require.Equal(t, http.StatusConflict, code, string(body))
+			require.Equal(t, afterCommit, snapshot(), "the conflicting request changed nothing")
+			require.NotEqual(t, before, afterCommit)
+		})
+	}
+}
+
+// TestServeRateLimit exhausts a token's bucket.
+func TestServeRateLimit(t *testing.T) {
+	ctx := context.Background()
+	st := inmem.New()
+	_, secret, err := st.CreateToken(ctx, "acme", "script", slorec.RoleReader)
+	require.NoError(t, err)
+	base := startServer(t, st)
+	c := client{t, base, secret}
+	var limited http.Header
+	for range 300 {
+		code, _, hdr := c.do("GET", "/api/v1/services", "", nil)
+		if code == http.StatusTooManyRequests {
+			limited = hdr
+			break
+		}
+		require.Equal(t, http.StatusOK, code)
+	}
+	require.NotNil(t, limited, "300 requests at once exceed a burst of 100")
+	require.NotEmpty(t, limited.Get("Retry-After"))
+	require.Equal(t, "application/problem+json", limited.Get("Content-Type"))
+}
