@@ -81,7 +81,7 @@ type App struct {
 
 type cacheKey struct {
 	tenant, service, tier string
-	explain             bool
+	explain               bool
 }
 
 type cached struct {
