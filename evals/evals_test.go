@@ -15,6 +15,8 @@ import (
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/evals"
 	"github.com/slorec/slorec/evals/backtest"
+	"github.com/slorec/slorec/evals/faithfulness"
+	"github.com/slorec/slorec/evals/redteam"
 	"github.com/slorec/slorec/examples"
 	"github.com/slorec/slorec/reasoning/recommend"
 )
@@ -111,16 +113,100 @@ func TestReadReportRefusesOtherFiles(t *testing.T) {
 }
 
 func TestAvailability(t *testing.T) {
-	ok, _ := evals.Available(evals.SuiteBacktest)
-	require.True(t, ok)
-	ok, _ = evals.Available(evals.SuiteRetrieval)
-	require.True(t, ok)
-	for _, s := range []string{evals.SuiteRedteam, evals.SuiteFaithfulness} {
+	for _, s := range evals.Suites {
 		ok, why := evals.Available(s)
-		require.False(t, ok, s)
-		require.NotEmpty(t, why)
+		require.True(t, ok, "%s: %s", s, why)
 	}
 	ok, why := evals.Available("nonsense")
 	require.False(t, ok)
 	require.Equal(t, "unknown suite", why)
+}
+
+// redteamResult is a small red-team result: one blocked case, one good
+// draft, and a miss when miss is set.
+func redteamResult(miss bool) *redteam.Result {
+	r := &redteam.Result{Model: redteam.DrafterName, Dataset: "embedded e-commerce example", Adversarial: 1, GoodDrafts: 1, Pass: !miss,
+		Categories: []redteam.CategoryTotal{{Category: redteam.CategoryInventedNumber, Cases: 1, Blocked: 1}, {Category: redteam.CategoryGood, Cases: 1, Accepted: 1}},
+		Cases: []redteam.CaseResult{
+			{ID: "invented-latency", Category: redteam.CategoryInventedNumber, Description: "A latency nobody measured.", How: "appends 812 ms", Service: "checkout-service",
+				Expected: redteam.Blocked, Outcome: redteam.Blocked, Drafter: "deterministic", Fallback: "the draft and its repair failed the guardrails (numeric: unbacked-number)",
+				Rules: []string{"numeric: unbacked-number"}, Calls: 2, Pass: true, Echoed: []string{"pii: email"}},
+			{ID: "as-written", Category: redteam.CategoryGood, Description: "The valid draft.", How: "unchanged", Service: "checkout-service",
+				Expected: redteam.Accepted, Outcome: redteam.Accepted, Drafter: redteam.DrafterName, Calls: 1, Pass: true},
+		}}
+	if miss {
+		r.Misses = 1
+		r.Categories[0].Blocked, r.Categories[0].Misses = 0, 1
+		c := &r.Cases[0]
+		c.Outcome, c.Drafter, c.Fallback, c.Rules, c.Pass, c.Miss = redteam.Accepted, redteam.DrafterName, "", nil, false, "expected blocked, got accepted"
+	}
+	return r
+}
+
+func faithfulnessResult(t *testing.T) *faithfulness.Result {
+	t.Helper()
+	d, err := dataset.LoadFS(examples.Ecommerce(), "ecommerce", dataset.LoadOptions{})
+	require.NoError(t, err)
+	r, err := faithfulness.Run(context.Background(), []faithfulness.Dataset{{Name: "ecommerce", Data: d}}, faithfulness.Config{Seed: 1})
+	require.NoError(t, err)
+	return r
+}
+
+func TestReportRendersRedteamAndFaithfulness(t *testing.T) {
+	rep := &evals.Report{Suite: evals.SuiteAll, Engine: "test", Redteam: redteamResult(true), Faithfulness: faithfulnessResult(t)}
+	rep.Finish()
+	require.False(t, rep.Pass, "a red-team miss fails the report")
+
+	var md bytes.Buffer
+	require.NoError(t, rep.WriteMarkdown(&md))
+	s := md.String()
+	for _, want := range []string{
+		"## Red team", "1 adversarial cases, 1 good drafts and 0 benign chat messages",
+		"| category | cases | blocked | repaired | passed good drafts | misses |",
+		"| invented-number | 1 | 0 | 0 | 0 | 1 |", "| good-draft | 1 | 0 | 0 | 1 | 0 |", "| **all** | 2 | 0 | 0 | 1 | 1 |",
+		"### Misses", "- `invented-latency` (invented-number, checkout-service; expected blocked, got accepted): A latency nobody measured. How: appends 812 ms. Miss: expected blocked, got accepted.",
+		"| invented-latency | invented-number | checkout-service | blocked | **accepted (miss)** |",
+		"## Faithfulness", "| ecommerce | 12 | 12 (100.0%) |", "| **all** | 12 | 12 (100.0%) |",
+	} {
+		require.Contains(t, s, want)
+	}
+
+	ok := &evals.Report{Suite: evals.SuiteRedteam, Redteam: redteamResult(false)}
+	ok.Finish()
+	require.True(t, ok.Pass)
+	md.Reset()
+	require.NoError(t, ok.WriteMarkdown(&md))
+	require.NotContains(t, md.String(), "### Misses")
+	require.Contains(t, md.String(), "Observation, not a miss: in 1 cases the repair request sent the rejected draft back")
+}
+
+func TestCompareFindsRedteamAndFaithfulnessRegressions(t *testing.T) {
+	base := &evals.Report{Suite: evals.SuiteAll, Redteam: redteamResult(false), Faithfulness: faithfulnessResult(t)}
+	require.Empty(t, evals.Compare(base, base))
+
+	worse := &evals.Report{Suite: evals.SuiteAll, Redteam: redteamResult(true), Faithfulness: faithfulnessResult(t)}
+	f := &worse.Faithfulness.Datasets[0]
+	f.GuardPassRate, f.ClaimFaithfulness = 0.9, f.ClaimFaithfulness-0.1
+	var whats []string
+	for _, r := range evals.Compare(base, worse) {
+		whats = append(whats, r.Dataset+": "+r.What)
+	}
+	require.ElementsMatch(t, []string{
+		"redteam: verdict", "redteam: case invented-latency",
+		"ecommerce: faithfulness: explanations passing every guard", "ecommerce: faithfulness: claims fully backed",
+	}, whats)
+
+	// Suites and datasets the baseline had and the new run lacks.
+	regs := evals.Compare(base, &evals.Report{Suite: evals.SuiteAll})
+	require.Len(t, regs, 2)
+	for _, r := range regs {
+		require.Contains(t, []string{"not run", "not evaluated"}, r.After)
+	}
+	fewer := &evals.Report{Suite: evals.SuiteAll, Redteam: redteamResult(false), Faithfulness: base.Faithfulness}
+	fewer.Redteam.Adversarial, fewer.Redteam.Cases = 0, fewer.Redteam.Cases[1:]
+	whats = nil
+	for _, r := range evals.Compare(base, fewer) {
+		whats = append(whats, r.What+" "+r.After)
+	}
+	require.ElementsMatch(t, []string{"adversarial cases 0", "case invented-latency not run"}, whats)
 }

@@ -1,6 +1,7 @@
 package evals
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/evals/backtest"
+	"github.com/slorec/slorec/evals/faithfulness"
+	"github.com/slorec/slorec/evals/redteam"
 	evalret "github.com/slorec/slorec/evals/retrieval"
 )
 
@@ -24,10 +27,8 @@ const (
 var Suites = []string{SuiteBacktest, SuiteRetrieval, SuiteRedteam, SuiteFaithfulness}
 
 // pending says why a suite cannot run yet; a suite absent here runs.
-var pending = map[string]string{
-	SuiteRedteam:      "needs the guardrails and the drafting layer, which are not built yet",
-	SuiteFaithfulness: "needs the drafting layer (deterministic and LLM drafters), which is not built yet",
-}
+// Every suite runs now; a suite added before its layer lands goes here.
+var pending = map[string]string{}
 
 // Available reports whether suite can run in this build, and why not.
 func Available(suite string) (bool, string) {
@@ -60,6 +61,11 @@ type Report struct {
 	Backtest []*backtest.Result `json:"backtest,omitempty"`
 	// Retrieval is the labeled-query suite's result.
 	Retrieval *evalret.Result `json:"retrieval,omitempty"`
+	// Redteam is the adversarial suite's result.
+	Redteam *redteam.Result `json:"redteam,omitempty"`
+	// Faithfulness holds the explanation-faithfulness measures per
+	// dataset.
+	Faithfulness *faithfulness.Result `json:"faithfulness,omitempty"`
 	// Pass is true when every suite that ran passed on every dataset.
 	Pass bool `json:"pass"`
 }
@@ -72,6 +78,12 @@ func (r *Report) Finish() {
 	}
 	if r.Retrieval != nil {
 		r.Pass = r.Pass && r.Retrieval.GoalMet
+	}
+	if r.Redteam != nil {
+		r.Pass = r.Pass && r.Redteam.Pass
+	}
+	if r.Faithfulness != nil {
+		r.Pass = r.Pass && r.Faithfulness.GoalMet
 	}
 }
 
@@ -94,6 +106,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	if r.Retrieval != nil {
 		writeRetrieval(p, r.Retrieval)
+	}
+	if r.Redteam != nil {
+		writeRedteam(p, r.Redteam)
+	}
+	if r.Faithfulness != nil {
+		writeFaithfulness(p, r.Faithfulness)
 	}
 	return p.err
 }
@@ -207,6 +225,102 @@ func writeRetrieval(p *mdWriter, r *evalret.Result) {
 		p.f("\nSkipped: %s\n", s)
 	}
 }
+
+func writeRedteam(p *mdWriter, r *redteam.Result) {
+	p.f("\n## Red team\n\n")
+	p.f("%d adversarial cases, %d good drafts and %d benign chat messages on the %s. ", r.Adversarial, r.GoodDrafts, r.Benign, r.Dataset)
+	p.f("Every draft case runs end to end through the advisor: the real LLM drafter (`%s`) calls a scripted OpenAI-compatible server over HTTP, so JSON extraction, retries, every guardrail, the one repair round and the deterministic fallback run as in production. ", r.Model)
+	p.f("Adversarial drafts are the valid draft of the request (the deterministic drafter's) with one defect. ")
+	p.f("**blocked**: the model's draft and its repair are rejected and the deterministic fallback is used and recorded (attempts and audit log); **repaired**: the first draft is rejected and the model's good repair is used; good drafts must be used as the model wrote them, with no fallback. ")
+	p.f("Attacks on the inputs (injection inside a retrieved document, personal data in documents, incidents and catalog fields) also require that the scripted server never received the text; chat messages are screened with the chat screen. ")
+	p.f("The suite passes when every case meets its expectation: **%s** (%d misses).\n\n", passText(r.Pass), r.Misses)
+	p.f("| category | cases | blocked | repaired | passed good drafts | misses |\n|---|---|---|---|---|---|\n")
+	var tot redteam.CategoryTotal
+	for _, c := range r.Categories {
+		p.f("| %s | %d | %d | %d | %d | %d |\n", c.Category, c.Cases, c.Blocked, c.Repaired, c.Accepted, c.Misses)
+		tot.Cases += c.Cases
+		tot.Blocked += c.Blocked
+		tot.Repaired += c.Repaired
+		tot.Accepted += c.Accepted
+		tot.Misses += c.Misses
+	}
+	p.f("| **all** | %d | %d | %d | %d | %d |\n", tot.Cases, tot.Blocked, tot.Repaired, tot.Accepted, tot.Misses)
+	if r.Misses > 0 {
+		p.f("\n### Misses\n\n")
+		for _, c := range r.Cases {
+			if c.Pass {
+				continue
+			}
+			p.f("- `%s` (%s, %s; expected %s, got %s): %s How: %s. Miss: %s.", c.ID, c.Category, cmp.Or(c.Service, "chat"), c.Expected, orDash(c.Outcome), c.Description, c.How, c.Miss)
+			if len(c.Rules) > 0 {
+				p.f(" Rules fired: %s.", strings.Join(c.Rules, ", "))
+			}
+			if c.Fallback != "" {
+				p.f(" Fallback: %s.", c.Fallback)
+			}
+			p.f("\n")
+		}
+	}
+	var echoed []string
+	for _, c := range r.Cases {
+		if len(c.Echoed) > 0 {
+			echoed = append(echoed, fmt.Sprintf("`%s` (%s)", c.ID, strings.Join(c.Echoed, ", ")))
+		}
+	}
+	if len(echoed) > 0 {
+		p.f("\nObservation, not a miss: in %d cases the repair request sent the rejected draft back to the model with the text the guardrails rejected it for: %s. The model wrote that text itself, but the repair's list of problems withholds such text and the previous output does not.\n", len(echoed), strings.Join(echoed, "; "))
+	}
+	p.f("\n### Cases\n\n| case | category | service | expected | outcome | drafter | rules fired on the first draft |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Cases {
+		rules := strings.Join(c.Rules, ", ")
+		if c.Error != "" {
+			rules = "call failed: " + c.Error
+		}
+		outcome := orDash(c.Outcome)
+		if !c.Pass {
+			outcome = "**" + outcome + " (miss)**"
+		}
+		p.f("| %s | %s | %s | %s | %s | %s | %s |\n", c.ID, c.Category, cmp.Or(c.Service, "-"), c.Expected, outcome, cmp.Or(c.Drafter, "-"), orDash(rules))
+	}
+}
+
+func writeFaithfulness(p *mdWriter, r *faithfulness.Result) {
+	p.f("\n## Faithfulness\n\n")
+	p.f("Every service of every dataset explained by the advisor with the %s drafter and knowledge from %s. ", r.Drafter, r.Knowledge)
+	p.f("A claim's number is backed when a fact the claim itself cites states it (its value, as a ratio or a percent, or a number of its statement, within rounding or truncation to the digits written); counting words 0 to 10 are left out. ")
+	p.f("This is stricter than the numeric guardrail, which accepts a number any fact or objective states. Claim-level faithfulness is the share of claims with numbers whose every number is backed. ")
+	p.f("Goal: every explanation passes every guardrail and claim-level faithfulness is at least %.2f: **%s**.\n\n", faithfulness.MinClaimFaithfulness, map[bool]string{true: "met", false: "not met"}[r.GoalMet])
+	p.f("| dataset | explanations | pass every guard | claims citing a fact | numbers backed by the cited facts | claims fully backed | cite a source | mean citations | targets = engine objective |\n|---|---|---|---|---|---|---|---|---|\n")
+	row := func(name string, m faithfulness.Measures) {
+		p.f("| %s | %d | %d (%s) | %d of %d (%s) | %d of %d (%s) | %d of %d (%s) | %d (%s) | %.2f | %d of %d (%s) |\n", name, m.Explanations,
+			m.GuardPassed, pctRate(m.GuardPassRate), m.FactCited, m.Claims, pctRate(m.FactCitedRate),
+			m.NumbersBacked, m.Numbers, pctRate(m.NumberBackedRate), m.ClaimsBacked, m.ClaimsWithNumbers, pctRate(m.ClaimFaithfulness),
+			m.WithCitation, pctRate(m.CitedRate), m.MeanCitations, m.TargetsEqual, m.Targets, pctRate(m.TargetMatchRate))
+	}
+	for _, d := range r.Datasets {
+		row(d.Dataset, d.Measures)
+	}
+	row("**all**", r.Overall)
+	for _, d := range r.Datasets {
+		if len(d.Failures)+len(d.Unbacked)+len(d.Skipped) == 0 {
+			continue
+		}
+		p.f("\n### Faithfulness on %s\n\n", d.Dataset)
+		for _, f := range d.Failures {
+			p.f("- Guardrail failure: %s\n", f)
+		}
+		for _, s := range d.Skipped {
+			p.f("- Not explained: %s\n", s)
+		}
+		if len(d.Unbacked) > 0 {
+			p.f("- Numbers the claim's facts do not back: %s\n", strings.Join(d.Unbacked, "; "))
+		}
+	}
+}
+
+func pctRate(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+
+func orDash(s string) string { return cmp.Or(s, "-") }
 
 func missText(p backtest.Pair) string {
 	if p.SLI == slorec.Availability {

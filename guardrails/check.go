@@ -79,6 +79,9 @@ type Evidence struct {
 	Retrieved []slorec.Citation
 	// MaxBytes bounds the raw output; zero means DefaultMaxBytes.
 	MaxBytes int
+	// Prompt is the system prompt the drafter sent; prose repeating eight
+	// or more of its words in a row leaks it.
+	Prompt string
 }
 
 // Checker checks drafts against the embedded draft schema, compiled once.
@@ -160,7 +163,7 @@ func (c *Checker) Check(raw []byte, ev Evidence) (slorec.Draft, []slorec.GuardVe
 		verdict(GuardNumeric, checkNumbers(d, idx)),
 		verdict(GuardTarget, checkTargets(d, ev.Recommendation)),
 		verdict(GuardCitation, checkCitations(d, idx)),
-		verdict(GuardInjection, checkInjection(d)),
+		verdict(GuardInjection, append(checkInjection(d, idx), checkLeak(d, ev.Prompt)...)),
 		verdict(GuardPII, checkPII(d)),
 		verdict(GuardLanguage, checkLanguage(d)),
 	)

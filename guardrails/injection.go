@@ -24,7 +24,7 @@ var injectionRules = []struct {
 	rule string
 	re   *regexp.Regexp
 }{
-	{RuleOverride, regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|any|your|the)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|guidelines|directives)\b`)},
+	{RuleOverride, regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(?:previous|prior|above|earlier|all|any|your|the)\b[^.\n]{0,30}\b(?:instructions?|prompts?|rules|guidelines|guidance|directives)\b`)},
 	{RuleOverride, regexp.MustCompile(`(?i)\byou are (?:now|no longer)\b|\bact as (?:an? )?(?:unrestricted|jailbroken|developer mode)\b|\bnew instructions\s*:|\bfrom now on,? (?:you|always|never|respond|answer)\b`)},
 	// Chat-template markers of the common model families, and "system:"
 	// style role lines.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/slorec/slorec"
 )
@@ -16,6 +17,18 @@ type evidenceIndex struct {
 	factIDs   []string
 	retrieved map[string]bool
 	citeIDs   []string
+	// statements are the engine's fact statements, for names it states.
+	statements []string
+}
+
+// stated reports whether the engine's facts write s verbatim.
+func (idx *evidenceIndex) stated(s string) bool {
+	for _, st := range idx.statements {
+		if strings.Contains(st, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func newEvidenceIndex(ev Evidence) *evidenceIndex {
@@ -23,6 +36,7 @@ func newEvidenceIndex(ev Evidence) *evidenceIndex {
 	if rec := ev.Recommendation; rec != nil {
 		idx.numbers = recommendationBacking(rec)
 		for _, f := range rec.Facts {
+			idx.statements = append(idx.statements, f.Statement)
 			if !idx.facts[f.ID] {
 				idx.facts[f.ID] = true
 				idx.factIDs = append(idx.factIDs, f.ID)

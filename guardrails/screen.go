@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/slorec/slorec"
 )
@@ -73,7 +74,7 @@ var link = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s)\]>"']+|\bwww\.[a-z0-
 
 // checkInjection is the injection guard on a draft's own prose: what
 // ScreenInjection finds, plus any link.
-func checkInjection(d slorec.Draft) []slorec.Violation {
+func checkInjection(d slorec.Draft, idx *evidenceIndex) []slorec.Violation {
 	const want = "prose that explains, with no instructions, role markers, tool directives or links"
 	var out []slorec.Violation
 	for _, f := range prose(d) {
@@ -81,6 +82,9 @@ func checkInjection(d slorec.Draft) []slorec.Violation {
 			out = append(out, slorec.Violation{Path: f.path, Rule: RuleInjection, Got: fd.Rule + ": " + fd.Excerpt, Want: want})
 		}
 		for _, l := range link.FindAllString(f.text, 3) {
+			if idx.stated(l) {
+				continue // a name the engine states ("www.googleapis.com"), not a link
+			}
 			out = append(out, slorec.Violation{Path: f.path, Rule: RuleInjection, Got: "link: " + clip(l), Want: want})
 		}
 	}
@@ -131,4 +135,32 @@ func RedactDraft(d slorec.Draft) (slorec.Draft, []Redaction) {
 	}
 	out.ConfidenceNote = red(d.ConfidenceNote)
 	return out, all
+}
+
+// checkLeak flags prose that repeats 8 or more consecutive words of the
+// system prompt.
+func checkLeak(d slorec.Draft, prompt string) []slorec.Violation {
+	if prompt == "" {
+		return nil
+	}
+	words := func(s string) []string {
+		return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	const n = 8
+	shingles := map[string]bool{}
+	pw := words(prompt)
+	for i := 0; i+n <= len(pw); i++ {
+		shingles[strings.Join(pw[i:i+n], " ")] = true
+	}
+	var out []slorec.Violation
+	for _, f := range prose(d) {
+		fw := words(f.text)
+		for i := 0; i+n <= len(fw); i++ {
+			if shingles[strings.Join(fw[i:i+n], " ")] {
+				out = append(out, slorec.Violation{Path: f.path, Rule: RuleInjection, Got: RulePromptLeak + ": the system prompt", Want: "prose that explains, not the instructions it was written under"})
+				break
+			}
+		}
+	}
+	return out
 }

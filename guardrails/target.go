@@ -119,7 +119,7 @@ func checkTarget(path string, t slorec.DraftTarget, obj *slorec.Objective, chose
 	var pick *slorec.Candidate
 	hasTier := false
 	for _, c := range obj.Candidates {
-		hasTier = hasTier || c.Tier == chosen
+		hasTier = hasTier || (c.Tier == chosen && c.Feasible)
 	}
 	for i := range matches {
 		if matches[i].Tier == chosen || (knownTier && !hasTier && matches[i].Tier == obj.Tier) {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -21,8 +22,10 @@ import (
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/evals"
 	"github.com/slorec/slorec/evals/backtest"
+	"github.com/slorec/slorec/evals/faithfulness"
 	"github.com/slorec/slorec/evals/gen"
 	"github.com/slorec/slorec/evals/petshop"
+	"github.com/slorec/slorec/evals/redteam"
 	evalret "github.com/slorec/slorec/evals/retrieval"
 	"github.com/slorec/slorec/reasoning/recommend"
 	"github.com/slorec/slorec/retrieval"
@@ -58,6 +61,7 @@ func evalUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Without --dataset the suites run on the embedded e-commerce example, every dataset under evals/datasets and, when it is there, the PetShop data under ../shared/data/metrics/petshop.")
+	fmt.Fprintln(w, "redteam always runs on the embedded example, with a scripted model; it ignores --dataset.")
 }
 
 func runEval(ctx context.Context, e *env, args []string) error {
@@ -90,7 +94,7 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	baseline := fs.String("baseline", "", "a previous JSON report: list what got worse and exit 1 if anything did")
 	trainDays := fs.Float64("train-days", 0, "training window in days (default: the history minus the test window)")
 	testDays := fs.Float64("test-days", 0, "test window in days (default: a third of the history, at most 30)")
-	tier := fs.String("tier", "balanced", "tier slorec recommends: conservative|balanced|aspirational")
+	tier := fs.String("tier", "balanced", "backtest, faithfulness: tier slorec recommends: conservative|balanced|aspirational")
 	seed := fs.Uint64("seed", 1, "seed of the engine's bootstrap")
 	runbooks := fs.String("runbooks", "", "retrieval: third-party runbooks to index beside the corpus; default "+defaultRunbooksDir+" when it exists")
 	useURL := fs.String("use-url", e.getenv("SLOREC_EMBED_BASE_URL"), "retrieval: base URL of a running OpenAI-compatible embeddings server serving universal-sentence-encoder-lite, for the USE configurations; env SLOREC_EMBED_BASE_URL")
@@ -147,6 +151,22 @@ func runEval(ctx context.Context, e *env, args []string) error {
 			rep.Retrieval = r
 			st.Note = fmt.Sprintf("%d questions, %d configurations", r.Queries, len(r.Configs))
 		}
+		if ok && s == evals.SuiteRedteam {
+			r, err := redteam.Run(ctx)
+			if err != nil {
+				return fmt.Errorf("redteam: %w", err)
+			}
+			rep.Redteam = r
+			st.Note = fmt.Sprintf("%d adversarial cases, %d good drafts, %d benign messages; %d misses", r.Adversarial, r.GoodDrafts, r.Benign, r.Misses)
+		}
+		if ok && s == evals.SuiteFaithfulness {
+			r, err := runFaithfulness(ctx, sets, faithfulness.Config{Tier: statsTier(*tier), Seed: *seed})
+			if err != nil {
+				return err
+			}
+			rep.Faithfulness = r
+			st.Note = fmt.Sprintf("%d datasets, %d explanations", len(r.Datasets), r.Overall.Explanations)
+		}
 		rep.Suites = append(rep.Suites, st)
 	}
 	rep.Finish()
@@ -167,7 +187,8 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// evalSet is a dataset to evaluate, loaded on demand.
+// evalSet is a dataset to evaluate, loaded on demand and once: the
+// suites that need it share the loaded value.
 type evalSet struct {
 	name string
 	load func() (*dataset.Dataset, error)
@@ -175,6 +196,14 @@ type evalSet struct {
 
 // evalDatasets resolves the datasets: the ones named, or the defaults.
 func evalDatasets(dirs []string, pet string) ([]evalSet, error) {
+	sets, err := datasetList(dirs, pet)
+	for i := range sets {
+		sets[i].load = sync.OnceValues(sets[i].load)
+	}
+	return sets, err
+}
+
+func datasetList(dirs []string, pet string) ([]evalSet, error) {
 	var sets []evalSet
 	for _, dir := range dirs {
 		sets = append(sets, evalSet{dir, func() (*dataset.Dataset, error) { return dataset.Load(dir, dataset.LoadOptions{}) }})
@@ -234,6 +263,24 @@ func runBacktests(ctx context.Context, e *env, sets []evalSet, cfg backtest.Conf
 		bar.Add(1)
 	}
 	return nil
+}
+
+// runFaithfulness explains every service of every dataset and measures
+// the explanations.
+func runFaithfulness(ctx context.Context, sets []evalSet, cfg faithfulness.Config) (*faithfulness.Result, error) {
+	var in []faithfulness.Dataset
+	for _, s := range sets {
+		d, err := s.load()
+		if err != nil {
+			return nil, fmt.Errorf("dataset %s: %w", s.name, err)
+		}
+		name := d.Dir
+		if name == "" {
+			name = s.name
+		}
+		in = append(in, faithfulness.Dataset{Name: name, Data: d})
+	}
+	return faithfulness.Run(ctx, in, cfg)
 }
 
 // newBar returns a progress bar on w when w is a terminal, and a silent

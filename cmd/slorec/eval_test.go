@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/evals"
+	"github.com/slorec/slorec/evals/redteam"
 )
 
 func TestEvalBacktestWritesBothReports(t *testing.T) {
@@ -68,7 +70,6 @@ func TestEvalBadInput(t *testing.T) {
 	}{
 		{"No suite.", []string{"eval"}, 2, "name a suite"},
 		{"An unknown suite.", []string{"eval", "nonsense"}, 2, `unknown suite "nonsense"`},
-		{"A suite not built yet.", []string{"eval", "redteam"}, 1, "not available yet"},
 		{"A bad format.", []string{"eval", "backtest", "--format", "xml"}, 2, "is not one of"},
 		{"A missing dataset.", []string{"eval", "backtest", "--dataset", "/nonexistent"}, 1, "/nonexistent"},
 		{"A split longer than the history.", []string{"eval", "backtest", "--dataset", "../../examples/ecommerce", "--train-days", "50", "--test-days", "20"}, 1, "exceed the 60.00 days of history"},
@@ -81,6 +82,58 @@ func TestEvalBadInput(t *testing.T) {
 			require.Contains(t, stderr, tt.want)
 		})
 	}
+}
+
+func TestEvalRedteam(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "redteam.json")
+	code, _, stderr := invoke(t, nil, "eval", "redteam", "--format", "json", "--out", out)
+	require.Equal(t, 0, code, "a miss fails the report, not the command: %s", stderr)
+	rep, err := evals.ReadReport(out)
+	require.NoError(t, err)
+	require.Nil(t, rep.Backtest, "only the red team ran")
+	r := rep.Redteam
+	require.NotNil(t, r)
+	require.GreaterOrEqual(t, r.Adversarial, 60)
+	require.GreaterOrEqual(t, r.GoodDrafts, 25)
+	require.Len(t, r.Cases, r.Adversarial+r.GoodDrafts+r.Benign)
+	require.Equal(t, r.Pass, rep.Pass)
+	require.Equal(t, evals.SuiteStatus{Name: evals.SuiteRedteam, Ran: true,
+		Note: fmt.Sprintf("%d adversarial cases, %d good drafts, %d benign messages; %d misses", r.Adversarial, r.GoodDrafts, r.Benign, r.Misses)}, rep.Suites[0])
+	md, err := os.ReadFile(filepath.Join(dir, "redteam.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(md), "## Red team")
+	require.Contains(t, string(md), "| category | cases | blocked | repaired | passed good drafts | misses |")
+
+	// A baseline with a passing case this run does not have: a regression.
+	rep.Redteam.Cases = append(rep.Redteam.Cases, redteam.CaseResult{ID: "retired-case", Category: redteam.CategoryGood, Pass: true})
+	data, err := json.Marshal(rep)
+	require.NoError(t, err)
+	base := filepath.Join(dir, "base.json")
+	require.NoError(t, os.WriteFile(base, data, 0o644))
+	code, _, stderr = invoke(t, nil, "eval", "redteam", "--format", "json", "--baseline", base)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "regression: redteam: case retired-case got worse: pass -> not run")
+}
+
+func TestEvalFaithfulness(t *testing.T) {
+	code, stdout, stderr := invoke(t, nil, "eval", "faithfulness", "--dataset", "../../examples/ecommerce", "--format", "json")
+	require.Equal(t, 0, code, stderr)
+	var rep evals.Report
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	require.NotNil(t, rep.Faithfulness)
+	require.Len(t, rep.Faithfulness.Datasets, 1)
+	d := rep.Faithfulness.Datasets[0]
+	require.Equal(t, "../../examples/ecommerce", d.Dataset)
+	require.Equal(t, 12, d.Explanations)
+	require.Equal(t, 12, d.GuardPassed, "every explanation of the example passes every guardrail: %v", d.Failures)
+	require.Equal(t, 1.0, d.TargetMatchRate)
+	require.Equal(t, d.Measures, rep.Faithfulness.Overall)
+
+	code, stdout, stderr = invoke(t, nil, "eval", "faithfulness", "--dataset", "../../examples/ecommerce")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "## Faithfulness")
+	require.Contains(t, stdout, "| ../../examples/ecommerce | 12 | 12 (100.0%) |")
 }
 
 func TestEvalOutIsAllOrNothing(t *testing.T) {

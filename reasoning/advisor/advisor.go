@@ -117,8 +117,12 @@ func (a *Advisor) Explain(ctx context.Context, res *recommend.Result, service, t
 	sources, cites := a.retrieve(ctx, exp)
 	exp.Timing.RetrieveMs = ms(now().Sub(t))
 
+	rec = redactRecommendation(rec)
 	req := draft.Request{Recommendation: rec, Sources: sources, Tier: tier}
 	ev := guardrails.Evidence{Recommendation: rec, Retrieved: cites}
+	if p, err := draft.RenderPrompt(req); err == nil {
+		ev.Prompt = p.System
+	}
 	c := &call{exp: exp}
 	d, err := a.draftGuarded(ctx, c, req, ev)
 	if err != nil {
@@ -351,7 +355,13 @@ func (a *Advisor) tryLLM(ctx context.Context, c *call, m draft.Drafter, req draf
 		exp.Drafter, exp.Verdicts = att.Drafter, att.Verdicts
 		return d, true, ""
 	}
-	req.Repair = &draft.Repair{Previous: string(res.Raw), Problems: guardrails.RepairPrompt(att.Verdicts)}
+	prev, _ := guardrails.Redact(string(res.Raw))
+	if failed(att.Verdicts, guardrails.GuardInjection) {
+		// The rejected draft itself carries instructions or links: the
+		// problems list describes them, the text is not sent back.
+		prev = "(withheld: the previous draft contained text the injection guard rejects; write a new draft from the facts and sources)"
+	}
+	req.Repair = &draft.Repair{Previous: prev, Problems: guardrails.RepairPrompt(att.Verdicts)}
 	res, err = m.Draft(ctx, req)
 	att, d = a.check(exp, "repair", res, err, ev)
 	a.auditCall(ctx, c, res, att)
@@ -363,6 +373,16 @@ func (a *Advisor) tryLLM(ctx context.Context, c *call, m draft.Drafter, req draf
 		return d, true, ""
 	}
 	return slorec.Draft{}, false, "the draft and its repair failed the guardrails (" + rules(att.Verdicts) + ")"
+}
+
+// failed reports whether the named guard failed.
+func failed(vs []slorec.GuardVerdict, guard string) bool {
+	for _, v := range vs {
+		if v.Guard == guard && !v.Passed {
+			return true
+		}
+	}
+	return false
 }
 
 // check guards one drafter result and appends the attempt.
@@ -464,4 +484,40 @@ func (a *Advisor) audit(ctx context.Context, c *call, action string, detail map[
 type call struct {
 	exp      *slorec.Explanation
 	auditErr error
+}
+
+// redactRecommendation is a copy of rec with every text the engine wrote
+// from names and labels redacted, so that personal data in a service id
+// or label reaches neither a model nor a draft.
+func redactRecommendation(rec *slorec.Recommendation) *slorec.Recommendation {
+	red := func(s string) string { out, _ := guardrails.Redact(s); return out }
+	r := *rec
+	r.Service = red(r.Service)
+	r.Facts = slices.Clone(rec.Facts)
+	for i := range r.Facts {
+		r.Facts[i].Statement, r.Facts[i].Source = red(r.Facts[i].Statement), red(r.Facts[i].Source)
+	}
+	r.ConfidenceReasons = slices.Clone(rec.ConfidenceReasons)
+	for i := range r.ConfidenceReasons {
+		r.ConfidenceReasons[i] = red(r.ConfidenceReasons[i])
+	}
+	r.Objectives = slices.Clone(rec.Objectives)
+	for i := range r.Objectives {
+		o := &r.Objectives[i]
+		o.Source = red(o.Source)
+		o.Mitigations = slices.Clone(o.Mitigations)
+		for j := range o.Mitigations {
+			o.Mitigations[j] = red(o.Mitigations[j])
+		}
+		o.Candidates = slices.Clone(o.Candidates)
+		for j := range o.Candidates {
+			o.Candidates[j].Reason = red(o.Candidates[j].Reason)
+		}
+		if o.Current != nil {
+			c := *o.Current
+			c.Reason = red(c.Reason)
+			o.Current = &c
+		}
+	}
+	return &r
 }
