@@ -53,6 +53,7 @@ func commands() []command {
 		{"corpus", "manage the knowledge corpus", runCorpus},
 		{"eval", "run the offline evaluation harness", runEval},
 		{"migrate", "apply database migrations (needs DATABASE_URL)", runMigrate},
+		{"token", "create or revoke API tokens (needs DATABASE_URL)", runToken},
 		{"version", "print the version", runVersion},
 	}
 }
