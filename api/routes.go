@@ -16,6 +16,7 @@ import (
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/app"
 	"github.com/slorec/slorec/dataset"
+	"github.com/slorec/slorec/integrations/backstage"
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
 )
@@ -53,6 +54,7 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.POST("/slos/impact-analysis", read, s.idempotent, s.postImpact)
 	v1.GET("/services/:id/scorecard", read, s.getScorecard)
 	v1.GET("/platform/report", read, s.getReport)
+	v1.GET("/services/:id/backstage", read, s.getBackstage)
 	v1.POST("/recommendations/:id/feedback", write, s.idempotent, s.postFeedback)
 	v1.GET("/audit", admin, s.getAudit)
 	v1.POST("/webhooks", admin, s.idempotent, s.postWebhook)
@@ -175,6 +177,16 @@ type IngestResult struct {
 	Missing        []string   `json:"missing_nodes"`
 	Cycles         [][]string `json:"cycles"`
 	Provenance     string     `json:"provenance"`
+	// Backstage summarises a catalog import.
+	Backstage *BackstageSummary `json:"backstage,omitempty"`
+}
+
+// BackstageSummary is what a Backstage import read besides the graph.
+type BackstageSummary struct {
+	APIs     int                 `json:"apis"`
+	Systems  int                 `json:"systems"`
+	Skipped  int                 `json:"skipped"`
+	Warnings []backstage.Problem `json:"warnings,omitempty"`
 }
 
 // postDependencies ingests a graph: the topology JSON of the dataset
@@ -188,14 +200,24 @@ func (s *Server) postDependencies(c *gin.Context) {
 	var g slorec.Graph
 	var missing []string
 	prov := "api:topology-json"
+	var bs *backstage.Result
 	switch mt := mediaType(c); mt {
 	case "application/json":
 		g, missing, err = dataset.ReadTopology(bytes.NewReader(body))
+	case "application/yaml", "application/x-yaml", "text/yaml":
+		prov = "backstage:api"
+		if bs, err = backstage.Parse(bytes.NewReader(body), "request"); err == nil {
+			g, missing = bs.Graph, bs.MissingNodes
+		}
 	default:
-		err = slorec.Errorf(slorec.EINVALID, "Content-Type %q: send application/json (topology)", mt)
+		err = slorec.Errorf(slorec.EINVALID, "Content-Type %q: send application/json (topology) or application/yaml (Backstage catalog entities)", mt)
 	}
 	if err != nil {
 		s.problem(c, err)
+		return
+	}
+	if len(g.Services) == 0 {
+		s.problem(c, slorec.Errorf(slorec.EINVALID, "the graph has no services"))
 		return
 	}
 	v, err := s.cfg.App.IngestGraph(c.Request.Context(), tenantOf(c), actorOf(c), g, prov)
@@ -204,6 +226,9 @@ func (s *Server) postDependencies(c *gin.Context) {
 		return
 	}
 	res := IngestResult{CatalogVersion: v, Services: len(g.Services), Missing: nonNil(missing), Cycles: cycles(g), Provenance: prov}
+	if bs != nil {
+		res.Backstage = &BackstageSummary{APIs: len(bs.APIs), Systems: len(bs.Systems), Skipped: len(bs.Skipped), Warnings: bs.Warnings}
+	}
 	c.JSON(http.StatusOK, res)
 }
 
@@ -432,8 +457,24 @@ func (s *Server) getAudit(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"records": nonNil(recs)})
 }
 
-// validationFields turns a dataset validation error into field errors.
+// validationFields turns a dataset validation error or a Backstage parse
+// error into field errors.
 func validationFields(err error) (*FieldErrors, bool) {
+	var pe *backstage.ParseError
+	if errors.As(err, &pe) {
+		fe := &FieldErrors{Message: slorec.ErrorMessage(err)}
+		for _, p := range pe.Problems {
+			field := "document " + strconv.Itoa(p.Document)
+			if p.Line > 0 {
+				field = "line " + strconv.Itoa(p.Line) + ", " + field
+			}
+			if p.Ref != "" {
+				field += ", " + p.Ref
+			}
+			fe.Fields = append(fe.Fields, FieldError{Field: field, Detail: p.Message})
+		}
+		return fe, true
+	}
 	var ve *dataset.ValidationError
 	if !errors.As(err, &ve) {
 		return nil, false
@@ -495,4 +536,13 @@ func (s *Server) getDeliveries(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"deliveries": nonNil(ds)})
+}
+
+func (s *Server) getBackstage(c *gin.Context) {
+	ent, err := s.cfg.App.Backstage(c.Request.Context(), tenantOf(c), c.Param("id"))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ent)
 }

@@ -29,7 +29,10 @@ fi
 
 log=$(mktemp)
 status=0
-"$go" test -race -count=1 -v ./... >"$log" 2>&1 || status=$?
+# The race detector slows the eval suites about tenfold; cmd/slorec runs
+# several of them end to end, so the default 10-minute package timeout is
+# too close.
+"$go" test -race -count=1 -timeout 30m -v ./... >"$log" 2>&1 || status=$?
 
 # Package results, skips and failures; passes are counted, not listed.
 grep -E '^(ok|FAIL|\?|panic:)|--- (FAIL|SKIP)' "$log" || true

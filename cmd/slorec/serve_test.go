@@ -425,3 +425,66 @@ func TestServeRateLimit(t *testing.T) {
 	require.NotEmpty(t, limited.Get("Retry-After"))
 	require.Equal(t, "application/problem+json", limited.Get("Content-Type"))
 }
+
+// TestServeBackstageImportAndExport posts the shared Backstage example
+// catalog and reads back a service's entity fragment.
+func TestServeBackstageImportAndExport(t *testing.T) {
+	ctx := context.Background()
+	st := inmem.New()
+	_, editor, err := st.CreateToken(ctx, "acme", "catalog", slorec.RoleEditor)
+	require.NoError(t, err)
+	base := startServer(t, st)
+	ed := client{t, base, editor}
+	yaml, err := os.ReadFile("../../../shared/data/catalog/backstage/all-entities.yaml")
+	require.NoError(t, err)
+	code, body, _ := ed.do("POST", "/api/v1/services/dependencies", "application/yaml", yaml)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var res struct {
+		Services   int      `json:"services"`
+		Missing    []string `json:"missing_nodes"`
+		Provenance string   `json:"provenance"`
+		Backstage  struct {
+			APIs int `json:"apis"`
+		} `json:"backstage"`
+	}
+	require.NoError(t, json.Unmarshal(body, &res))
+	require.Equal(t, 13, res.Services)
+	require.Equal(t, []string{"api:searcher"}, res.Missing)
+	require.Equal(t, "backstage:api", res.Provenance)
+	require.Equal(t, 6, res.Backstage.APIs)
+
+	edges := map[string][]string{}
+	svcs, err := st.Tenant("acme").Services(ctx)
+	require.NoError(t, err)
+	kinds := map[string]slorec.ServiceKind{}
+	for _, s := range svcs {
+		kinds[s.ID] = s.Kind
+		for _, d := range s.Deps {
+			edges[s.ID] = append(edges[s.ID], d.Target)
+		}
+	}
+	require.Equal(t, map[string][]string{
+		"artist-lookup":  {"artists-db"},
+		"wayback-search": {"wayback-archive"},
+		"www-artist":     {"artist-lookup"},
+		"petstore":       {"api:searcher"},
+	}, edges)
+	require.Equal(t, slorec.KindDatastore, kinds["artists-db"])
+
+	code, body, _ = ed.do("POST", "/api/v1/services/dependencies", "application/yaml", []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {}\n"))
+	require.Equal(t, http.StatusBadRequest, code, string(body))
+	require.Contains(t, string(body), `{"field":"line 3, document 1","detail":"metadata.name is missing"}`)
+
+	var ent struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name        string            `json:"name"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	ed.json("GET", "/api/v1/services/artist-lookup/backstage", nil, http.StatusOK, &ent)
+	require.Equal(t, "Component", ent.Kind)
+	require.Equal(t, "artist-lookup", ent.Metadata.Name)
+	require.NotEmpty(t, ent.Metadata.Annotations["slorec.io/recommendation-id"])
+	require.Contains(t, ent.Metadata.Annotations, "slorec.io/confidence")
+}
