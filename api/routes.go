@@ -17,8 +17,10 @@ import (
 	"github.com/slorec/slorec/app"
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/integrations/backstage"
+	"github.com/slorec/slorec/reasoning/chat"
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
+	"github.com/slorec/slorec/retrieval"
 )
 
 // tenantOf is the tenant a request acts for: its token's, or the default
@@ -55,6 +57,9 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.GET("/services/:id/scorecard", read, s.getScorecard)
 	v1.GET("/platform/report", read, s.getReport)
 	v1.GET("/services/:id/backstage", read, s.getBackstage)
+	v1.POST("/chat", read, s.postChat)
+	v1.POST("/knowledge", write, s.idempotent, s.postKnowledge)
+	v1.GET("/knowledge/search", read, s.getKnowledgeSearch)
 	v1.POST("/recommendations/:id/feedback", write, s.idempotent, s.postFeedback)
 	v1.GET("/audit", admin, s.getAudit)
 	v1.POST("/webhooks", admin, s.idempotent, s.postWebhook)
@@ -545,4 +550,116 @@ func (s *Server) getBackstage(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, ent)
+}
+
+// postChat answers a question: JSON by default, Server-Sent Events when
+// the client accepts text/event-stream (event "meta" with the
+// conversation id and intent, one "delta" per line of the answer, then
+// "done" with the whole answer).
+func (s *Server) postChat(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var q chat.Question
+	if err := decodeJSON(body, &q); err != nil {
+		s.problem(c, err)
+		return
+	}
+	ans, err := s.cfg.App.Chat(c.Request.Context(), tenantOf(c), q)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	if !strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
+		c.JSON(http.StatusOK, ans)
+		return
+	}
+	c.Header("Cache-Control", "no-cache")
+	c.Header("X-Accel-Buffering", "no")
+	c.SSEvent("meta", gin.H{"conversation_id": ans.ConversationID, "intent": ans.Intent, "drafter": ans.Drafter, "refusal": ans.Refusal})
+	for _, line := range strings.SplitAfter(ans.Text, "\n") {
+		if line != "" {
+			c.SSEvent("delta", gin.H{"text": line})
+		}
+	}
+	c.SSEvent("done", ans)
+	c.Writer.Flush()
+}
+
+// KnowledgeBody is the body of POST /knowledge.
+type KnowledgeBody struct {
+	Documents []app.KnowledgeDocument `json:"documents"`
+}
+
+// postKnowledge adds documents: JSON ({"documents": [...]}) or one
+// Markdown document (text/markdown) with ?id=, ?kind= and ?title=.
+func (s *Server) postKnowledge(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var b KnowledgeBody
+	switch mt := mediaType(c); mt {
+	case "application/json":
+		err = decodeJSON(body, &b)
+	case "text/markdown", "text/plain":
+		b.Documents = []app.KnowledgeDocument{{ID: c.Query("id"), Kind: c.Query("kind"), Title: c.Query("title"), Body: string(body)}}
+	default:
+		err = slorec.Errorf(slorec.EINVALID, "Content-Type %q: send application/json or text/markdown", mt)
+	}
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	res, err := s.cfg.App.AddKnowledge(c.Request.Context(), tenantOf(c), actorOf(c), b.Documents)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, res)
+}
+
+// KnowledgeHit is one search result.
+type KnowledgeHit struct {
+	ID      string   `json:"id"`
+	Kind    string   `json:"kind"`
+	Title   string   `json:"title"`
+	Section string   `json:"section"`
+	Score   float64  `json:"score"`
+	Snippet string   `json:"snippet"`
+	Legs    []string `json:"legs"`
+	Flags   []string `json:"flags,omitempty"`
+}
+
+func (s *Server) getKnowledgeSearch(c *gin.Context) {
+	k := 5
+	if v := c.Query("k"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.problem(c, &FieldErrors{Message: "invalid query", Fields: []FieldError{{Field: "k", Detail: "an integer from 1 to 50"}}})
+			return
+		}
+		k = n
+	}
+	f := retrieval.Filter{Kinds: c.QueryArray("kind"), Services: c.QueryArray("service"), Tags: c.QueryArray("tag")}
+	hits, err := s.cfg.App.SearchKnowledge(c.Request.Context(), tenantOf(c), c.Query("q"), k, f)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	out := make([]KnowledgeHit, len(hits))
+	for i, h := range hits {
+		var legs []string
+		if h.VectorLeg.Rank > 0 {
+			legs = append(legs, "vector")
+		}
+		if h.TextLeg.Rank > 0 {
+			legs = append(legs, "text")
+		}
+		out[i] = KnowledgeHit{ID: h.ID, Kind: h.Kind, Title: h.Title, Section: h.Section, Score: h.Score, Snippet: retrieval.Snippet(h.Text, 280), Legs: nonNil(legs), Flags: h.Flags}
+	}
+	c.JSON(http.StatusOK, gin.H{"hits": out})
 }

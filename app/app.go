@@ -19,11 +19,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tmc/langchaingo/llms"
+
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/reasoning/advisor"
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
 	"github.com/slorec/slorec/reasoning/stats"
+	"github.com/slorec/slorec/retrieval"
 )
 
 // TenantStore is what app reads and writes of one tenant;
@@ -57,6 +60,13 @@ type Config struct {
 	// Advisor returns the advisor explanations of a tenant use, auditing
 	// into that tenant's log; nil means explanations are unavailable.
 	Advisor func(tenant string) *advisor.Advisor
+	// Knowledge is the shared knowledge base (the shipped corpus and the
+	// tenants' documents); nil means no knowledge endpoints.
+	Knowledge *retrieval.Retriever
+	// ChatModel, when set, lets the chat choose intents and rephrase
+	// answers (always guarded); ChatModelName names it.
+	ChatModel     llms.Model
+	ChatModelName string
 	// Notify wakes the webhook worker after a commit queued deliveries;
 	// nil means nothing to wake (River polls and listens by itself).
 	Notify func()
@@ -77,6 +87,7 @@ type App struct {
 	mu    sync.Mutex
 	gen   map[string]uint64 // tenant -> data generation
 	cache map[cacheKey]cached
+	chats map[string]chatEngine
 }
 
 type cacheKey struct {
@@ -100,7 +111,7 @@ func New(cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &App{cfg: cfg, gen: map[string]uint64{}, cache: map[cacheKey]cached{}}, nil
+	return &App{cfg: cfg, gen: map[string]uint64{}, cache: map[cacheKey]cached{}, chats: map[string]chatEngine{}}, nil
 }
 
 // changed marks a tenant's inputs as changed: cached recommendations of

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/guardrails"
@@ -310,4 +311,22 @@ func IncidentDocument(in slorec.Incident) Document {
 		b.WriteString(" Root cause in " + in.RootCause + ".")
 	}
 	return Document{ID: "incident-" + slugify(in.ID), Kind: "postmortem", Title: in.Title, Services: services, Tags: []string{"incident"}, Source: "incident history", Body: b.String()}
+}
+
+// Snippet is the start of text with its whitespace collapsed, cut at a
+// word boundary within n bytes (or at n when the last word boundary is in
+// the first half) and marked with an ellipsis when cut.
+func Snippet(text string, n int) string {
+	s := strings.Join(strings.Fields(text), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut-- // never split a character
+		}
+	}
+	return s[:cut] + " …"
 }

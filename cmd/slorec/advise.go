@@ -21,12 +21,7 @@ import (
 // set up and full text otherwise; how says which.
 func embeddedKnowledge(ctx context.Context, e *env, d *dataset.Dataset) (r *retrieval.Retriever, how string, err error) {
 	r = &retrieval.Retriever{Index: retrieval.NewMemIndex()}
-	how = "full text only: run `slorec corpus setup` for the hybrid search"
-	if dir, err := embed.CacheDir(e.getenv); err == nil {
-		if g, err := embed.New(embed.Config{Name: embed.NameGloVe, CacheDir: dir}); err == nil {
-			r.Embedder, how = g, "hybrid search, "+g.Model()
-		}
-	}
+	r.Embedder, how = gloveIfSetUp(e)
 	docs, err := shipped()
 	if err != nil {
 		return nil, "", err
@@ -40,6 +35,17 @@ func embeddedKnowledge(ctx context.Context, e *env, d *dataset.Dataset) (r *retr
 		return nil, "", err
 	}
 	return r, how, nil
+}
+
+// gloveIfSetUp is the GloVe embedder when its cache is set up, nil (full
+// text only) otherwise, and a phrase saying which.
+func gloveIfSetUp(e *env) (retrieval.Embedder, string) {
+	if dir, err := embed.CacheDir(e.getenv); err == nil {
+		if g, err := embed.New(embed.Config{Name: embed.NameGloVe, CacheDir: dir}); err == nil {
+			return g, "hybrid search, " + g.Model()
+		}
+	}
+	return nil, "full text only: run `slorec corpus setup` for the hybrid search"
 }
 
 // newAdvisor is the advisor the CLI uses: the drafter from

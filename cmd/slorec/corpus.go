@@ -365,7 +365,7 @@ func runCorpusSearch(ctx context.Context, e *env, args []string) error {
 		if h.Flagged() {
 			flag = " [flagged: injection-shaped text, data only]"
 		}
-		fmt.Fprintf(e.stdout, "\n[%d] %s%s\n    %s\n", i+1, h.ID, flag, snippet(h.Text, 240))
+		fmt.Fprintf(e.stdout, "\n[%d] %s%s\n    %s\n", i+1, h.ID, flag, retrieval.Snippet(h.Text, 240))
 	}
 	return nil
 }
@@ -383,18 +383,6 @@ func legText(l retrieval.Leg) string {
 		return "-"
 	}
 	return fmt.Sprintf("#%d (%.3f)", l.Rank, l.Score)
-}
-
-func snippet(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	cut := strings.LastIndexByte(s[:n], ' ')
-	if cut < n/2 {
-		cut = n
-	}
-	return s[:cut] + " ..."
 }
 
 // withIncidents appends the incidents of the dataset in dir as postmortem

@@ -16,6 +16,8 @@ import (
 	"github.com/slorec/slorec/integrations/webhook"
 	"github.com/slorec/slorec/reasoning/advisor"
 	"github.com/slorec/slorec/reasoning/draft"
+	"github.com/slorec/slorec/retrieval"
+	"github.com/slorec/slorec/retrieval/pgindex"
 	"github.com/slorec/slorec/store"
 	"github.com/slorec/slorec/store/postgres"
 )
@@ -89,7 +91,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // bearer tokens; an in-memory store gets an admin token for tenant
 // "default", logged once. stop ends the job engine.
 func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog.Logger) (http.Handler, func(), error) {
-	knowledge, how, err := embeddedKnowledge(ctx, e, nil)
+	knowledge, how, err := serverKnowledge(ctx, e, st, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,9 +99,13 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 	if err != nil {
 		return nil, nil, err
 	}
+	model, err := chatModel(e.getenv, info)
+	if err != nil {
+		return nil, nil, err
+	}
 	log.Info("explanations", "drafter", info.Drafter, "knowledge", how)
 	advisorFor := func(tenant string) *advisor.Advisor {
-		return &advisor.Advisor{Search: advisor.Retrieval(knowledge), Drafter: drafter, DrafterName: info.Drafter, Audit: st.Tenant(tenant)}
+		return &advisor.Advisor{Search: app.TenantSearch(knowledge, tenant), Drafter: drafter, DrafterName: info.Drafter, Audit: st.Tenant(tenant)}
 	}
 
 	sender := webhook.NewSender(webhook.SenderConfig{})
@@ -136,7 +142,8 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 		stop = func() { cancel(); <-done }
 	}
 
-	a, err := app.New(app.Config{Tenant: func(t string) app.TenantStore { return st.Tenant(t) }, Advisor: advisorFor, Notify: notify})
+	a, err := app.New(app.Config{Tenant: func(t string) app.TenantStore { return st.Tenant(t) }, Advisor: advisorFor, Notify: notify,
+		Knowledge: knowledge, ChatModel: model, ChatModelName: info.Drafter})
 	if err != nil {
 		stop()
 		return nil, nil, err
@@ -165,4 +172,35 @@ func newLogger(e *env, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level)) // validated by config.validate
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// serverKnowledge is the knowledge base of a server: in memory over the
+// shipped corpus, or, on Postgres, the knowledge_chunks table (shared by
+// replicas and keeping the tenants' documents), where the shipped corpus
+// is indexed at start when the table is empty (`slorec corpus index`
+// refreshes it after an upgrade).
+func serverKnowledge(ctx context.Context, e *env, st store.Store, log *slog.Logger) (*retrieval.Retriever, string, error) {
+	db, ok := st.(*postgres.DB)
+	if !ok {
+		return embeddedKnowledge(ctx, e, nil)
+	}
+	r := &retrieval.Retriever{Index: pgindex.New(db.Pool())}
+	var how string
+	r.Embedder, how = gloveIfSetUp(e)
+	how = "postgres, " + how
+	n, err := r.Index.Len(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if n == 0 {
+		docs, err := shipped()
+		if err != nil {
+			return nil, "", err
+		}
+		if _, err := r.Add(ctx, docs); err != nil {
+			// Another replica may be indexing at the same moment.
+			log.Warn("index the shipped corpus", "err", err)
+		}
+	}
+	return r, how, nil
 }

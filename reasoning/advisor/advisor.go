@@ -25,6 +25,7 @@ import (
 	"github.com/slorec/slorec/guardrails"
 	"github.com/slorec/slorec/reasoning/draft"
 	"github.com/slorec/slorec/reasoning/recommend"
+	"github.com/slorec/slorec/retrieval"
 )
 
 // Passage is one retrieved chunk.
@@ -273,20 +274,7 @@ func citation(p Passage) slorec.Citation {
 	if p.Section != "" && p.Section != p.Title {
 		title += " / " + p.Section
 	}
-	return slorec.Citation{ID: p.ID, Title: title, Snippet: snippet(p.Text, 240)}
-}
-
-// snippet is the start of s, cut at a word boundary within n bytes.
-func snippet(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	cut := strings.LastIndexByte(s[:n], ' ')
-	if cut <= 0 {
-		cut = n
-	}
-	return s[:cut] + " …"
+	return slorec.Citation{ID: p.ID, Title: title, Snippet: retrieval.Snippet(p.Text, 240)}
 }
 
 // cited are the citations d refers to, in the order of cites.
