@@ -51,6 +51,7 @@ type Server struct {
 	cfg     Config
 	engine  *gin.Engine
 	limiter *Limiter
+	metrics *metrics
 }
 
 // New validates cfg, fills defaults and returns a server.
@@ -71,8 +72,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Timeout = 30 * time.Second
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, engine: gin.New(), limiter: NewLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now)}
-	s.engine.Use(gin.CustomRecovery(func(c *gin.Context, rec any) {
+	s := &Server{cfg: cfg, engine: gin.New(), limiter: NewLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now), metrics: newMetrics()}
+	s.engine.Use(s.metrics.observe, gin.CustomRecovery(func(c *gin.Context, rec any) {
 		s.problem(c, fmt.Errorf("panic: %v", rec))
 	}), withTimeout(cfg.Timeout), limitBody(cfg.MaxBodyBytes))
 	s.engine.NoRoute(func(c *gin.Context) {
@@ -80,6 +81,8 @@ func New(cfg Config) (*Server, error) {
 	})
 	s.engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	s.engine.GET("/readyz", s.readyz)
+	s.engine.GET("/metrics", s.metrics.handler())
+	s.engine.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", OpenAPI) })
 	v1 := s.engine.Group("/api/v1")
 	if cfg.Auth != nil {
 		v1.Use(s.authenticate, s.rateLimit)

@@ -255,13 +255,13 @@ type MetricsBody struct {
 	Buckets []slorec.MetricBucket `json:"buckets"`
 }
 
-func (s *Server) postServiceMetrics(c *gin.Context) { s.metrics(c, c.Param("id")) }
-func (s *Server) postMetrics(c *gin.Context)        { s.metrics(c, "") }
+func (s *Server) postServiceMetrics(c *gin.Context) { s.putMetrics(c, c.Param("id")) }
+func (s *Server) postMetrics(c *gin.Context)        { s.putMetrics(c, "") }
 
-// metrics stores a batch of buckets, JSON ({"buckets": [...]}) or CSV
+// putMetrics stores a batch of buckets, JSON ({"buckets": [...]}) or CSV
 // (the dataset's metrics.csv format); for a service path every bucket
 // must be that service's.
-func (s *Server) metrics(c *gin.Context, service string) {
+func (s *Server) putMetrics(c *gin.Context, service string) {
 	body, err := readBody(c)
 	if err != nil {
 		s.problem(c, err)
@@ -332,6 +332,10 @@ func (s *Server) getRecommendations(c *gin.Context) {
 	if err != nil {
 		s.problem(c, err)
 		return
+	}
+	s.metrics.recs.WithLabelValues(strconv.FormatBool(v.Cached), strconv.FormatBool(explain)).Inc()
+	if !v.Cached {
+		s.metrics.explained(v.Explanation)
 	}
 	c.JSON(http.StatusOK, v)
 }
@@ -572,6 +576,8 @@ func (s *Server) postChat(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
+	s.metrics.answers.WithLabelValues(string(ans.Intent)).Inc()
+	s.metrics.explained(ans.Explanation)
 	if !strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
 		c.JSON(http.StatusOK, ans)
 		return
