@@ -35,7 +35,7 @@ type Config struct {
 	// Idempotency stores Idempotency-Key outcomes; nil ignores the header.
 	Idempotency IdempotencyStore
 	// RateLimit is each token's sustained requests per second, RateBurst
-	// its burst; zero means 50 and 100.
+	// its burst; zero means 50 and 100, a negative rate no limit.
 	RateLimit float64
 	RateBurst int
 	// MaxBodyBytes caps request bodies; zero means 8 MiB.

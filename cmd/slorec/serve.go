@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/slorec/slorec"
@@ -149,6 +150,14 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 		return nil, nil, err
 	}
 	cfg := api.Config{App: a, Logger: log, Idempotency: st, Ready: ready}
+	if v := e.getenv("SLOREC_RATE_LIMIT"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			stop()
+			return nil, nil, usagef("SLOREC_RATE_LIMIT=%q: requests per second per token, or -1 for no limit", v)
+		}
+		cfg.RateLimit, cfg.RateBurst = rate, max(int(2*rate), 1)
+	}
 	if auth {
 		cfg.Auth = st
 		if _, ok := st.(*postgres.DB); !ok {

@@ -58,7 +58,7 @@ func newReceiver(t *testing.T, secret string) (*receiver, *httptest.Server) {
 
 // client calls the API with a token.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
@@ -100,9 +100,15 @@ func (c client) json(method, path string, in any, want int, out any, hdr ...stri
 }
 
 // startServer runs the API over st on a real listener (127.0.0.1:0).
-func startServer(t *testing.T, st store.Store) string {
+func startServer(t testing.TB, st store.Store) string {
 	t.Helper()
-	e := &env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard}
+	return startServerEnv(t, st, nil)
+}
+
+// startServerEnv is startServer with environment variables.
+func startServerEnv(t testing.TB, st store.Store, vars map[string]string) string {
+	t.Helper()
+	e := &env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: io.Discard}
 	h, stop, err := newServer(context.Background(), e, st, true, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
@@ -110,7 +116,7 @@ func startServer(t *testing.T, st store.Store) string {
 	return srv.URL
 }
 
-func openPostgres(t *testing.T) *postgres.DB {
+func openPostgres(t testing.TB) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.URL(t)
