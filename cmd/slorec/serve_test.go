@@ -397,6 +397,11 @@ func TestServeBadInput(t *testing.T) {
 				})
 			}
 
+			require.Equal(t, before, snapshot(), "no bad request changed the store")
+			recs, err := st.Tenant("acme").Audit(ctx, slorec.AuditFilter{Action: "slo.commit"})
+			require.NoError(t, err)
+			require.Empty(t, recs, "nor the audit log")
+
 			// The same idempotency key with another body is a 409.
 			first := `{"slos":[{"sli":"latency","target":0.95,"threshold_ms":5000,"percentile":95}]}`
 			code, body, _ = ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", []byte(first), "Idempotency-Key", "k-1")
@@ -565,4 +570,41 @@ func TestServeChatAndKnowledge(t *testing.T) {
 	a.json("GET", "/api/v1/knowledge/search?k=3", nil, http.StatusBadRequest, nil)
 	code, _, _ = a.do("POST", "/api/v1/knowledge", "application/json", []byte(`{"documents":[{"id":"x","kind":"novel","body":"b"}]}`))
 	require.Equal(t, http.StatusBadRequest, code)
+}
+
+// TestServeCountsModelCallsAndFallbacks configures a model that refuses
+// every call: the explanation falls back, and /metrics says so.
+func TestServeCountsModelCallsAndFallbacks(t *testing.T) {
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, `{"error":{"message":"no such model"}}`, http.StatusBadRequest)
+	}))
+	defer llm.Close()
+	ctx := context.Background()
+	st := inmem.New()
+	_, editor, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
+	require.NoError(t, err)
+	base := startServerEnv(t, st, map[string]string{"SLOREC_LLM_PROVIDER": "openai", "SLOREC_LLM_BASE_URL": llm.URL + "/v1", "SLOREC_LLM_MODEL": "m"})
+	ed := client{t, base, editor}
+	ed.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+	code, body, _ := ed.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
+	require.Equal(t, http.StatusOK, code, string(body))
+	var view struct {
+		Explanation *slorec.Explanation `json:"explanation"`
+	}
+	ed.json("GET", "/api/v1/services/payment-service/slo-recommendations?explain=true", nil, http.StatusOK, &view)
+	require.Equal(t, slorec.DrafterDeterministic, view.Explanation.Drafter)
+	require.Contains(t, view.Explanation.Fallback, "the model call failed")
+
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	m, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(m), `slorec_llm_calls_total{drafter="llm:openai/m",outcome="error"} 1`)
+	require.Contains(t, string(m), "slorec_explanation_fallbacks_total 1")
+	require.Contains(t, string(m), `slorec_recommendations_total{cached="false",explained="true"} 1`)
+
+	recs, err := st.Tenant("acme").Audit(ctx, slorec.AuditFilter{Action: "explain.fallback"})
+	require.NoError(t, err)
+	require.Len(t, recs, 1, "the fallback is audited in the tenant's log")
 }
