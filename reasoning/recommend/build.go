@@ -399,7 +399,7 @@ func latencyObjective(a *Analysis, opt Options, f *factList, flags map[string]bo
 			Reason: fmt.Sprintf("the dependency floor %s snapped up; breach probability unknown (0.5)", ms(a.FloorMs))})
 		obj.Tier, obj.ThresholdMs = "ceiling", t
 	}
-	ids = append(ids, f.add(obj.ThresholdMs, "ms", srcEngine, "recommended %s latency SLO for %s: p%s under %s", obj.Tier, id, num(p), ms(obj.ThresholdMs)))
+	ids = append(ids, f.add(obj.ThresholdMs, "ms", srcEngine, "recommended %s latency SLO for %s over %d days: p%s under %s (%s of requests)", obj.Tier, id, opt.WindowDays, num(p), ms(obj.ThresholdMs), pct(p/100)))
 
 	if cur, ok := a.Current[slorec.Latency]; ok {
 		cid := f.add(cur.ThresholdMs, "ms", srcSLOs, "current latency SLO of %s: %s of requests under %s", id, pct(cur.Target), ms(cur.ThresholdMs))
