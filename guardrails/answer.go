@@ -148,3 +148,24 @@ func checkAnswerLanguage(text string) []slorec.Violation {
 	}
 	return nil
 }
+
+// BackedNumbers reads the numbers written in text (not counting words 0
+// to 10 without a unit, nor digits that are part of names) and returns
+// them as written, with those that no fact of facts backs: a fact's value
+// (a ratio also as a percent and as its complement) or a number written in
+// its statement, within the rounding the text uses. It is the numeric
+// guard with only the given facts as evidence, for measures that hold a
+// claim to the facts it cites.
+func BackedNumbers(text string, facts []slorec.Fact) (all, unbacked []string) {
+	b := answerBacking(AnswerEvidence{Facts: facts})
+	for _, n := range scanNumbers(text) {
+		if smallCount(n) {
+			continue
+		}
+		all = append(all, n.text)
+		if ok, _ := b.match(n); !ok {
+			unbacked = append(unbacked, n.text)
+		}
+	}
+	return all, unbacked
+}

@@ -83,3 +83,31 @@ func TestCheckAnswerRecommendationBacksItsNumbers(t *testing.T) {
 	require.Equal(t, []string{"numeric:unbacked-number"}, failed(vs))
 	require.Equal(t, guardrails.AnswerPath, vs[0].Violations[0].Path)
 }
+
+func TestBackedNumbers(t *testing.T) {
+	f := slorec.Fact{ID: "F1", Unit: "ratio", Value: 0.995055, Statement: "checkout-service availability over 60.0 days of metrics (3918082 requests): 99.506%"}
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"99.51%", true},  // rounded from the value
+		{"99.50%", true},  // cut
+		{"99.506%", true}, // as the statement writes it
+		{"0.995", true},   // the ratio, cut
+		{"60 days", true}, // a number of the statement
+		{"3.9 million", true},
+		{"0.5%", true},       // the error budget, 1 - 0.995055
+		{"99.6%", false},     // neither rounded nor cut
+		{"0.995055%", false}, // the ratio with a percent sign
+	}
+	for _, tt := range tests {
+		all, unbacked := guardrails.BackedNumbers("it is "+tt.text+" here", []slorec.Fact{f})
+		require.Equal(t, []string{tt.text}, all, tt.text)
+		require.Equal(t, !tt.want, len(unbacked) == 1, tt.text)
+	}
+	all, unbacked := guardrails.BackedNumbers("F12 and p99 of s3, inc-2026, 5xx, 2 dependencies, runbook/db-2#step-3 on 2026-10-03", []slorec.Fact{f})
+	require.Empty(t, all, "names, ids, dates and counting words are not numbers")
+	require.Empty(t, unbacked)
+	_, unbacked = guardrails.BackedNumbers("650 ms", nil)
+	require.Equal(t, []string{"650 ms"}, unbacked, "without facts nothing is backed")
+}

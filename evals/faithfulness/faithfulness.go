@@ -208,20 +208,6 @@ func corpusRecords() ([]retrieval.Record, error) {
 	return out, nil
 }
 
-func search(r *retrieval.Retriever) advisor.SearchFunc {
-	return func(ctx context.Context, q string, k int) ([]advisor.Passage, error) {
-		hits, err := r.Search(ctx, q, k, retrieval.TextOnly, retrieval.Filter{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]advisor.Passage, len(hits))
-		for i, h := range hits {
-			out[i] = advisor.Passage{ID: h.ID, Title: h.Title, Section: h.Section, Kind: h.Kind, Text: h.Text, Flags: h.Flags}
-		}
-		return out, nil
-	}
-}
-
 // one is the measure of one service.
 type one struct {
 	m        Measures
@@ -247,7 +233,7 @@ func runDataset(ctx context.Context, s Dataset, base []retrieval.Record, cfg Con
 	}
 	in := recommend.Input{Services: d.Graph.Services, Metrics: d.MetricsByService(), SLOs: d.SLOs}
 	opt := recommend.Options{Tier: cfg.Tier, Seed: cfg.Seed}
-	a := &advisor.Advisor{Search: search(r)}
+	a := &advisor.Advisor{Search: advisor.Retrieval(r)}
 
 	ids := make([]string, len(d.Graph.Services))
 	for i, svc := range d.Graph.Services {
@@ -345,23 +331,16 @@ func measureService(ctx context.Context, a *advisor.Advisor, in recommend.Input,
 		if len(c.FactIDs) > 0 {
 			o.m.FactCited++
 		}
-		var bs []backing
+		var cited []slorec.Fact
 		for _, fid := range c.FactIDs {
 			if f, ok := facts[fid]; ok {
-				bs = append(bs, factBacking(f)...)
+				cited = append(cited, f)
 			}
 		}
-		n, good := 0, 0
-		for _, q := range quantities(c.Claim) {
-			if counting(q) {
-				continue
-			}
-			n++
-			if backed(q, bs) {
-				good++
-			} else {
-				o.unbacked = append(o.unbacked, fmt.Sprintf("rationale[%d]: %s (cites %s)", i, q.text, orNone(c.FactIDs)))
-			}
+		all, unbacked := guardrails.BackedNumbers(c.Claim, cited)
+		n, good := len(all), len(all)-len(unbacked)
+		for _, u := range unbacked {
+			o.unbacked = append(o.unbacked, fmt.Sprintf("rationale[%d]: %s (cites %s)", i, u, orNone(c.FactIDs)))
 		}
 		o.m.Numbers += n
 		o.m.NumbersBacked += good

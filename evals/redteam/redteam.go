@@ -344,21 +344,6 @@ func (e *env) retriever(ctx context.Context, docs []retrieval.Document) (*retrie
 	return r, nil
 }
 
-// search is the advisor's search over r: full text, no filters.
-func search(r *retrieval.Retriever) advisor.SearchFunc {
-	return func(ctx context.Context, q string, k int) ([]advisor.Passage, error) {
-		hits, err := r.Search(ctx, q, k, retrieval.TextOnly, retrieval.Filter{})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]advisor.Passage, len(hits))
-		for i, h := range hits {
-			out[i] = advisor.Passage{ID: h.ID, Title: h.Title, Section: h.Section, Kind: h.Kind, Text: h.Text, Flags: h.Flags}
-		}
-		return out, nil
-	}
-}
-
 // auditLog keeps the advisor's audit records.
 type auditLog struct {
 	mu      sync.Mutex
@@ -448,7 +433,7 @@ func (e *env) runModel(ctx context.Context, c Case, out *CaseResult) []string {
 		return []string{"the knowledge did not index: " + err.Error()}
 	}
 	cx := &Context{Recommendation: rec}
-	base, err := (&advisor.Advisor{Search: search(r)}).Explain(ctx, res, service, c.Tier)
+	base, err := (&advisor.Advisor{Search: advisor.Retrieval(r)}).Explain(ctx, res, service, c.Tier)
 	if err != nil {
 		// Still run the model, on the deterministic draft without
 		// sources, to learn what it was sent.
@@ -483,7 +468,7 @@ func (e *env) runModel(ctx context.Context, c Case, out *CaseResult) []string {
 		return append(misses, "the drafter did not build: "+err.Error())
 	}
 	audit := &auditLog{}
-	exp, err := (&advisor.Advisor{Search: search(r), Drafter: m, DrafterName: DrafterName, Audit: audit}).Explain(ctx, res, service, c.Tier)
+	exp, err := (&advisor.Advisor{Search: advisor.Retrieval(r), Drafter: m, DrafterName: DrafterName, Audit: audit}).Explain(ctx, res, service, c.Tier)
 	out.Calls = srv.requests()
 	misses = append(misses, forbidden(c, srv)...)
 	if err != nil {
