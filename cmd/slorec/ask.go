@@ -9,9 +9,6 @@ import (
 	"strings"
 
 	"github.com/tmc/langchaingo/llms"
-	"github.com/tmc/langchaingo/llms/anthropic"
-	"github.com/tmc/langchaingo/llms/ollama"
-	"github.com/tmc/langchaingo/llms/openai"
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/internal/platformcard"
@@ -99,52 +96,14 @@ func runAsk(ctx context.Context, e *env, args []string) error {
 
 // chatModel is the langchaingo model of the configured provider (the one
 // the drafter uses), for the chat's routing and phrasing; nil for
-// provider none. draft.New has validated the configuration by the time
-// info describes it.
-func chatModel(getenv func(string) string, info draft.Info) (llms.Model, error) {
-	if info.Provider == "" || info.Provider == draft.ProviderNone {
-		return nil, nil
-	}
+// provider none.
+func chatModel(getenv func(string) string, _ draft.Info) (llms.Model, error) {
 	c, err := draft.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
-	base := strings.TrimRight(c.BaseURL, "/")
-	key := c.APIKey
-	var m llms.Model
-	switch info.Provider {
-	case draft.ProviderOpenAI:
-		if base == "" {
-			base = draft.DefaultOpenAIBaseURL
-		}
-		if key == "" {
-			key = "unused" // a local OpenAI-compatible server ignores it
-		}
-		m, err = openai.New(openai.WithBaseURL(base), openai.WithModel(c.Model), openai.WithToken(key), openai.WithOrganization(""), openai.WithHTTPClient(http.DefaultClient))
-	case draft.ProviderAnthropic:
-		if base == "" {
-			base = draft.DefaultAnthropicBaseURL
-		}
-		if key == "" {
-			key = "unused"
-		}
-		m, err = anthropic.New(anthropic.WithBaseURL(base), anthropic.WithModel(c.Model), anthropic.WithToken(key), anthropic.WithHTTPClient(http.DefaultClient))
-	case draft.ProviderOllama:
-		if base == "" {
-			base = draft.DefaultOllamaBaseURL
-		}
-		m, err = ollama.New(ollama.WithServerURL(base), ollama.WithModel(c.Model), ollama.WithHTTPClient(http.DefaultClient))
-	default:
-		return nil, nil
-	}
-	if err != nil {
-		msg := err.Error()
-		if c.APIKey != "" {
-			msg = strings.ReplaceAll(msg, c.APIKey, "****")
-		}
-		return nil, slorec.Errorf(slorec.EINVALID, "%s client for the chat: %s", info.Provider, msg)
-	}
-	return m, nil
+	m, _, err := draft.NewModel(c, http.DefaultClient)
+	return m, err
 }
 
 // printAnswer writes an answer for a terminal: the prose, the sources,

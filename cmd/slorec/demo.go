@@ -171,12 +171,3 @@ func demoExplanation(ctx context.Context, e *env, d *dataset.Dataset, in recomme
 	printExplanation(e.stdout, exp)
 	return nil
 }
-
-func findService(d *dataset.Dataset, id string) (slorec.Service, bool) {
-	for _, s := range d.Graph.Services {
-		if s.ID == id {
-			return s, true
-		}
-	}
-	return slorec.Service{}, false
-}

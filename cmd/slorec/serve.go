@@ -110,8 +110,7 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 	}
 
 	sender := webhook.NewSender(webhook.SenderConfig{})
-	var notify func()
-	stop := func() {}
+	var notify, stop func()
 	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var ready func(context.Context) error
 	if db, ok := st.(*postgres.DB); ok {

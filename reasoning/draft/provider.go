@@ -126,9 +126,45 @@ func NewFromEnv(getenv func(string) string, httpClient *http.Client) (Drafter, I
 // returns an EINVALID error for an unknown provider, a missing model or
 // key, or a malformed base URL. No error or Info carries the key.
 func New(c Config, httpClient *http.Client) (Drafter, Info, error) {
+	model, info, u, err := newModel(c, httpClient)
+	if err != nil || model == nil {
+		if err == nil {
+			return Deterministic{}, info, nil
+		}
+		return nil, Info{}, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	lc := c.LLM
+	lc.Name, lc.Timeout = info.Drafter, timeout
+	lc.Secrets = append(append([]string(nil), lc.Secrets...), c.APIKey)
+	if pw, ok := u.User.Password(); ok {
+		lc.Secrets = append(lc.Secrets, pw)
+	}
+	l, err := NewLLM(model, lc)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	return l, info, nil
+}
+
+// NewModel is the configured provider's langchaingo model, validated as
+// New validates it, for other callers of the same model (the chat's
+// routing and phrasing); nil for provider none. Its HTTP client is
+// instrumented like the drafter's.
+func NewModel(c Config, httpClient *http.Client) (llms.Model, Info, error) {
+	m, info, _, err := newModel(c, httpClient)
+	return m, info, err
+}
+
+// newModel validates c and builds the provider's model; a nil model with
+// no error is provider none.
+func newModel(c Config, httpClient *http.Client) (llms.Model, Info, *url.URL, error) {
 	provider := strings.ToLower(strings.TrimSpace(c.Provider))
 	if provider == "" || provider == ProviderNone {
-		return Deterministic{}, Info{Provider: ProviderNone, Drafter: slorec.DrafterDeterministic}, nil
+		return nil, Info{Provider: ProviderNone, Drafter: slorec.DrafterDeterministic}, nil, nil
 	}
 	var def string
 	switch provider {
@@ -139,10 +175,10 @@ func New(c Config, httpClient *http.Client) (Drafter, Info, error) {
 	case ProviderOllama:
 		def = DefaultOllamaBaseURL
 	default:
-		return nil, Info{}, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_PROVIDER: unknown provider %q (want openai, ollama, anthropic or none)", c.Provider)
+		return nil, Info{}, nil, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_PROVIDER: unknown provider %q (want openai, ollama, anthropic or none)", c.Provider)
 	}
 	if c.Model == "" {
-		return nil, Info{}, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_MODEL: required for provider %s", provider)
+		return nil, Info{}, nil, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_MODEL: required for provider %s", provider)
 	}
 	base := strings.TrimRight(c.BaseURL, "/")
 	if base == "" {
@@ -150,7 +186,7 @@ func New(c Config, httpClient *http.Client) (Drafter, Info, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, Info{}, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_BASE_URL: not an http(s) URL with a host")
+		return nil, Info{}, nil, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_BASE_URL: not an http(s) URL with a host")
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -161,7 +197,7 @@ func New(c Config, httpClient *http.Client) (Drafter, Info, error) {
 	key := c.APIKey
 	if key == "" && provider != ProviderOllama {
 		if base == def {
-			return nil, Info{}, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_API_KEY: required for %s at its default endpoint", provider)
+			return nil, Info{}, nil, slorec.Errorf(slorec.EINVALID, "SLOREC_LLM_API_KEY: required for %s at its default endpoint", provider)
 		}
 		key = placeholderKey
 	}
@@ -182,19 +218,9 @@ func New(c Config, httpClient *http.Client) (Drafter, Info, error) {
 		model, err = ollama.New(ollama.WithServerURL(base), ollama.WithModel(c.Model), ollama.WithHTTPClient(instrument(httpClient, auth)))
 	}
 	if err != nil {
-		return nil, Info{}, slorec.Errorf(slorec.EINVALID, "%s client: %s", provider, scrub(err.Error(), []string{c.APIKey}))
+		return nil, Info{}, nil, slorec.Errorf(slorec.EINVALID, "%s client: %s", provider, scrub(err.Error(), []string{c.APIKey}))
 	}
-	lc := c.LLM
-	lc.Name, lc.Timeout = info.Drafter, timeout
-	lc.Secrets = append(append([]string(nil), lc.Secrets...), c.APIKey)
-	if pw, ok := u.User.Password(); ok {
-		lc.Secrets = append(lc.Secrets, pw)
-	}
-	l, err := NewLLM(model, lc)
-	if err != nil {
-		return nil, Info{}, err
-	}
-	return l, info, nil
+	return model, info, u, nil
 }
 
 // redactURL writes u without user information, query or fragment, which
