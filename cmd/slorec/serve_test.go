@@ -361,6 +361,7 @@ func TestServeBadInput(t *testing.T) {
 				{"Malformed JSON is a 400.", editor, "POST", "/api/v1/services/dependencies", "application/json", `{"services": [`, nil, 400},
 				{"A topology with an unknown field is a 400.", editor, "POST", "/api/v1/services/dependencies", "application/json", `{"services":[{"id":"x","kind":"service","tier":"low","colour":"red"}]}`, nil, 400},
 				{"YAML where JSON is expected is a 400.", editor, "POST", "/api/v1/services/dependencies", "application/json", "services:\n  - id: x\n", nil, 400},
+				{"Malformed YAML is a 400.", editor, "POST", "/api/v1/services/dependencies", "application/yaml", "apiVersion: backstage.io/v1alpha1\nkind: [Component\n", nil, 400},
 				{"Malformed CSV is a 400.", editor, "POST", "/api/v1/metrics", "text/csv", "timestamp,service\n2026-01-01T00:00:00Z", nil, 400},
 				{"A bucket with more errors than requests is a 400.", editor, "POST", "/api/v1/services/checkout-service/metrics", "application/json", `{"buckets":[{"timestamp":"2026-01-01T00:00:00Z","requests":1,"errors":5}]}`, nil, 400},
 				{"An unsupported media type is a 400.", editor, "POST", "/api/v1/metrics", "application/xml", `<x/>`, nil, 400},
