@@ -61,20 +61,7 @@ func CheckAnswer(text string, ev AnswerEvidence) []slorec.GuardVerdict {
 // answerBacking collects the numbers ev states.
 func answerBacking(ev AnswerEvidence) backing {
 	var b backing
-	for _, f := range ev.Facts {
-		switch f.Unit {
-		case "ratio", "probability":
-			b.add(f.Value, kindRatio, f.ID)
-		case "percent":
-			b.add(f.Value, kindPercent, f.ID)
-		case "score":
-			b.add(f.Value, kindRatio, f.ID)
-			b.add(f.Value, kindPlain, f.ID)
-		default:
-			b.add(f.Value, kindPlain, f.ID)
-		}
-		b.addText(f.Statement, f.ID)
-	}
+	b.addFacts(ev.Facts)
 	for _, rec := range ev.Recommendations {
 		if rec != nil {
 			b = append(b, recommendationBacking(rec)...)

@@ -56,15 +56,10 @@ func newEvidenceIndex(ev Evidence) *evidenceIndex {
 	return idx
 }
 
-// recommendationBacking collects every number the engine stated in rec:
-// fact values and the numbers in fact statements; objective targets,
-// thresholds, percentiles, windows and bounds; the current SLO's target,
-// threshold and headroom; candidate targets, thresholds and breach
-// probabilities; the confidence; and the numbers in the engine's reasons,
-// sources and mitigations. Ratios also back their complement.
-func recommendationBacking(rec *slorec.Recommendation) backing {
-	var b backing
-	for _, f := range rec.Facts {
+// addFacts adds what facts state: each value by its unit (a score also as
+// a plain number) and the numbers written in each statement.
+func (b *backing) addFacts(facts []slorec.Fact) {
+	for _, f := range facts {
 		switch f.Unit {
 		case "ratio", "probability":
 			b.add(f.Value, kindRatio, f.ID)
@@ -78,6 +73,17 @@ func recommendationBacking(rec *slorec.Recommendation) backing {
 		}
 		b.addText(f.Statement, f.ID)
 	}
+}
+
+// recommendationBacking collects every number the engine stated in rec:
+// fact values and the numbers in fact statements; objective targets,
+// thresholds, percentiles, windows and bounds; the current SLO's target,
+// threshold and headroom; candidate targets, thresholds and breach
+// probabilities; the confidence; and the numbers in the engine's reasons,
+// sources and mitigations. Ratios also back their complement.
+func recommendationBacking(rec *slorec.Recommendation) backing {
+	var b backing
+	b.addFacts(rec.Facts)
 	for _, o := range rec.Objectives {
 		src := string(o.SLI) + " objective"
 		b.add(o.Target, kindRatio, src+" target")
