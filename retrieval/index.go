@@ -240,6 +240,24 @@ func Terms(text string) []string {
 	return out
 }
 
+// TermCounts is how both full-text legs count a chunk's terms for BM25:
+// each term of the title and of the section counts twice, each of the body
+// once (Postgres's weighted tsvector ranks them higher too), and length,
+// BM25's document length, is the sum of the counts.
+func TermCounts(c Chunk) (tf map[string]int, length int) {
+	tf = map[string]int{}
+	for _, field := range []struct {
+		text   string
+		weight int
+	}{{c.Title, 2}, {c.Section, 2}, {c.Text, 1}} {
+		for _, t := range Terms(field.text) {
+			tf[t] += field.weight
+			length += field.weight
+		}
+	}
+	return tf, length
+}
+
 // stem strips a few English suffixes. It is deliberately light: wrong
 // conflations hurt ranking more than missed ones.
 func stem(w string) string {

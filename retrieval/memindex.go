@@ -8,10 +8,12 @@ import (
 	"sync"
 )
 
-// BM25 parameters of the in-memory full-text leg.
+// BM25 parameters of both full-text legs, the in-memory one and
+// retrieval/pgindex's posting table: the defaults of Lucene and
+// Elasticsearch (Robertson and Zaragoza, 2009, suggest k1 in [1.2, 2]).
 const (
-	bm25K1 = 1.2
-	bm25B  = 0.75
+	BM25K1 = 1.2
+	BM25B  = 0.75
 )
 
 // MemIndex is the in-memory Index of the embedded default: exact cosine
@@ -72,17 +74,9 @@ func (m *MemIndex) Put(_ context.Context, records []Record) error {
 		}
 	}
 	for _, r := range records {
-		mr := &memRecord{Record: r, tf: map[string]int{}}
+		mr := &memRecord{Record: r}
+		mr.tf, mr.len = TermCounts(r.Chunk)
 		mr.Vector = slices.Clone(r.Vector)
-		for _, field := range []struct {
-			text   string
-			weight int
-		}{{r.Title, 2}, {r.Section, 2}, {r.Text, 1}} {
-			for _, t := range Terms(field.text) {
-				mr.tf[t] += field.weight
-				mr.len += field.weight
-			}
-		}
 		m.recs[r.ID] = mr
 		m.docs[r.DocID] = append(m.docs[r.DocID], r.ID)
 	}
@@ -229,7 +223,7 @@ func (s *snapshot) textLeg(q Query, depth int) []Hit {
 			if scores[ps.rec] == 0 {
 				touched = append(touched, ps.rec)
 			}
-			scores[ps.rec] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*l/s.avg))
+			scores[ps.rec] += idf * tf * (BM25K1 + 1) / (tf + BM25K1*(1-BM25B+BM25B*l/s.avg))
 		}
 	}
 	best := newTopK(depth)

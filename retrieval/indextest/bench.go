@@ -95,6 +95,11 @@ func (sp *space) embed(ranks []int) []float32 {
 	return v
 }
 
+// Vocabulary is the 5,000 words Synthetic draws chunks from, the most
+// frequent first: word i has Zipf rank i. BenchmarkIndex's queries take
+// their words from ranks 100 on.
+func Vocabulary() []string { return vocabulary(5000) }
+
 func vocabulary(n int) []string {
 	rng := rand.New(rand.NewPCG(1, 1))
 	const letters = "abcdefghijklmnoprstuvw"
