@@ -72,6 +72,10 @@ type Config struct {
 	Name     string
 	Mode     retrieval.Mode
 	Embedder retrieval.Embedder // nil for text only
+	// NewIndex, when set, makes the empty index this configuration fills
+	// and searches on its own (the Postgres index's tests use it); by
+	// default configurations with the same embedder share a MemIndex.
+	NewIndex func() retrieval.Index
 }
 
 // QueryResult is one query's outcome under one configuration.
@@ -127,9 +131,13 @@ func Run(ctx context.Context, docs []retrieval.Document, queries []Query, config
 		if c.Embedder != nil {
 			key = c.Embedder.Model()
 		}
+		newIndex := func() retrieval.Index { return retrieval.NewMemIndex() }
+		if c.NewIndex != nil {
+			key, newIndex = "config:"+c.Name, c.NewIndex
+		}
 		r, ok := byModel[key]
 		if !ok {
-			r = &retrieval.Retriever{Index: retrieval.NewMemIndex(), Embedder: c.Embedder}
+			r = &retrieval.Retriever{Index: newIndex(), Embedder: c.Embedder}
 			added, err := r.Add(ctx, docs)
 			if err != nil {
 				return nil, fmt.Errorf("index for %s: %w", c.Name, err)
