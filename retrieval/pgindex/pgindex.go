@@ -1,16 +1,17 @@
 // Package pgindex is the Postgres retrieval.Index: chunks in the
 // knowledge_chunks table (migrations/0002_knowledge.sql), the vector leg on
 // a pgvector HNSW index (cosine) per embedding dimension, the full-text leg
-// on a weighted tsvector with a RUM index where the server has the rum
-// extension (migration 0003; ranked in the index) and GIN otherwise, fused
-// by reciprocal rank like the in-memory index. Filters are SQL
-// parameters, never SQL text.
+// BM25 over an impact-ordered posting table (migration 0005, postings.go)
+// with the in-memory index's terms and parameters, fused by reciprocal
+// rank like the in-memory index. Filters are SQL parameters, never SQL
+// text.
 package pgindex
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -31,7 +32,7 @@ type Index struct {
 
 	mu      sync.Mutex
 	indexed map[int]bool // dimensions with an HNSW index
-	rum     *bool        // whether the RUM full-text index exists; nil until asked
+	posted  bool         // no chunk lacks its postings (see ensurePosted)
 }
 
 // New returns the index on pool.
@@ -72,7 +73,8 @@ func (ix *Index) ensureHNSW(ctx context.Context, dims int) error {
 }
 
 // Put implements retrieval.Index: in one transaction, the documents'
-// old chunks are deleted and the new ones inserted.
+// old chunks and postings are deleted and the new ones written, with the
+// terms' document frequencies and the collection's stats.
 func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 	if err := retrieval.ValidateRecords(records); err != nil {
 		return err
@@ -88,11 +90,18 @@ func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 			return err
 		}
 	}
+	if err := ix.ensurePosted(ctx); err != nil {
+		return err
+	}
 	tx, err := ix.pool.Begin(ctx)
 	if err != nil {
 		return unavailable("put chunks", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	st, err := lockStats(ctx, tx)
+	if err != nil {
+		return err
+	}
 	var docs []string
 	seen := map[string]bool{}
 	for _, r := range records {
@@ -101,13 +110,25 @@ func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 			docs = append(docs, r.DocID)
 		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM knowledge_chunks WHERE doc_id = ANY($1)`, docs); err != nil {
-		return unavailable("put chunks", err)
+	if err := deleteDocs(ctx, tx, docs, &st); err != nil {
+		return err
 	}
 	bulk, err := ix.bulkLoad(ctx, tx, len(records))
 	if err != nil {
 		return err
 	}
+	if bulk.active() {
+		// Recount what is left exactly rather than trust the counters:
+		// a bulk load also repairs them.
+		if err := countStats(ctx, tx, &st); err != nil {
+			return err
+		}
+	}
+	chunks := make([]retrieval.Chunk, len(records))
+	for i, r := range records {
+		chunks[i] = r.Chunk
+	}
+	cts := termsOf(chunks)
 	rows := make([][]any, len(records))
 	for i, r := range records {
 		var emb any
@@ -115,11 +136,14 @@ func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 			v := pgvector.NewVector(r.Vector)
 			emb = &v
 		}
-		rows[i] = []any{r.ID, r.DocID, r.Kind, r.Title, r.Section, r.Text, nonNil(r.Services), nonNil(r.Tags), r.Source, nonNil(r.Flags), r.Ord, r.Model, len(r.Vector), emb}
+		rows[i] = []any{r.ID, r.DocID, r.Kind, r.Title, r.Section, r.Text, nonNil(r.Services), nonNil(r.Tags), r.Source, nonNil(r.Flags), r.Ord, r.Model, len(r.Vector), emb, int32(cts[i].length)}
 	}
-	cols := []string{"id", "doc_id", "kind", "title", "section", "body", "services", "tags", "source", "flags", "ord", "model", "dims", "embedding"}
+	cols := []string{"id", "doc_id", "kind", "title", "section", "body", "services", "tags", "source", "flags", "ord", "model", "dims", "embedding", "terms_len"}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"knowledge_chunks"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return unavailable("put chunks", err)
+	}
+	if err := writeTerms(ctx, tx, cts, &st, bulk.active()); err != nil {
+		return err
 	}
 	if err := bulk.rebuild(ctx, tx); err != nil {
 		return err
@@ -127,32 +151,67 @@ func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 	if err := tx.Commit(ctx); err != nil {
 		return unavailable("put chunks", err)
 	}
+	if bulk.active() {
+		// A bulk-loaded table's pages are not yet marked all-visible, so
+		// the searches' index-only scans would visit the heap for every
+		// posting until autovacuum got to it. VACUUM cannot run in the
+		// transaction; if it fails, the committed load is intact and
+		// autovacuum does the same later, so its error is not the Put's.
+		_, _ = ix.pool.Exec(ctx, `VACUUM knowledge_postings`)
+	}
 	return nil
 }
 
 // BulkThreshold is the smallest Put that may load in bulk: see bulkLoad.
 const BulkThreshold = 2000
 
-// searchIndexes are the indexes a bulk load drops and rebuilds: the
-// vector and full-text ones, whose per-row maintenance dominates the cost
+// searchIndexes are the indexes of knowledge_chunks a bulk load drops and
+// rebuilds: the vector ones, whose per-row maintenance dominates the cost
 // of inserting (HNSW insertion is a graph search per row).
 const searchIndexes = `SELECT indexname, indexdef FROM pg_indexes
 	WHERE schemaname = current_schema() AND tablename = 'knowledge_chunks'
-	  AND (indexdef LIKE '%USING hnsw%' OR indexdef LIKE '%USING rum%' OR indexdef LIKE '%USING gin (tsv)%')
+	  AND indexdef LIKE '%USING hnsw%'
 	ORDER BY indexname`
 
-// rebuildPlan is what bulkLoad dropped, to be recreated after the COPY.
-type rebuildPlan struct{ defs []string }
+// postingIndexes are the indexes of knowledge_postings other than its
+// primary key's, which postingConstraints covers; a bulk load drops and
+// rebuilds both, since a B-tree built once over sorted input is far
+// cheaper than tens of insertions per chunk.
+const postingIndexes = `SELECT indexname, indexdef FROM pg_indexes
+	WHERE schemaname = current_schema() AND tablename = 'knowledge_postings'
+	  AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'knowledge_postings'::regclass)
+	ORDER BY indexname`
+
+// postingConstraints are the primary and foreign keys of
+// knowledge_postings, primary first. The foreign key checks each row it
+// sees inserted with a query of its own; re-adding it checks all of them
+// in one join.
+const postingConstraints = `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+	WHERE conrelid = 'knowledge_postings'::regclass AND contype IN ('p', 'f')
+	ORDER BY contype DESC, conname`
+
+// rebuildPlan is what bulkLoad dropped, to be recreated after the COPY:
+// index definitions, then constraints to add back to knowledge_postings.
+type rebuildPlan struct {
+	bulk        bool
+	defs        []string
+	constraints []string
+}
+
+func (p rebuildPlan) active() bool { return p.bulk }
 
 // bulkLoad decides, inside tx, whether a Put of n chunks loads in bulk: when
 // n is at least BulkThreshold and at least the rows already stored,
 // building the search indexes once over the whole table is cheaper than
 // maintaining them row by row (several times faster at 100k chunks; see
-// docs/performance.md). It then takes the table's exclusive lock (searches
-// wait for the load instead of seeing a table without indexes) and drops
-// the search indexes; rebuild recreates them from their stored
-// definitions, in the same transaction, so a failed load leaves
-// everything as it was.
+// docs/performance.md). It then takes the exclusive lock of the tables
+// (searches wait for the load instead of seeing a table without indexes)
+// and drops the search indexes and the posting table's keys; rebuild
+// recreates them from their stored definitions, in the same transaction,
+// so a failed load leaves everything as it was. The tables are locked in
+// one statement, in the order the text leg's query names them: a search
+// holding one while it waits for the next could otherwise deadlock with
+// the load.
 func (ix *Index) bulkLoad(ctx context.Context, tx pgx.Tx, n int) (rebuildPlan, error) {
 	if n < BulkThreshold {
 		return rebuildPlan{}, nil
@@ -164,7 +223,7 @@ func (ix *Index) bulkLoad(ctx context.Context, tx pgx.Tx, n int) (rebuildPlan, e
 	if float64(n) < stored {
 		return rebuildPlan{}, nil
 	}
-	if _, err := tx.Exec(ctx, `LOCK TABLE knowledge_chunks IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(ctx, `LOCK TABLE knowledge_terms, knowledge_postings, knowledge_chunks IN ACCESS EXCLUSIVE MODE`); err != nil {
 		return rebuildPlan{}, unavailable("put chunks", err)
 	}
 	// reltuples is an estimate; count now that nobody can write.
@@ -174,32 +233,52 @@ func (ix *Index) bulkLoad(ctx context.Context, tx pgx.Tx, n int) (rebuildPlan, e
 	if float64(n) < stored {
 		return rebuildPlan{}, nil
 	}
-	rows, err := tx.Query(ctx, searchIndexes)
-	if err != nil {
-		return rebuildPlan{}, unavailable("put chunks", err)
-	}
 	type def struct{ name, sql string }
-	defs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (def, error) {
-		var d def
-		return d, r.Scan(&d.name, &d.sql)
-	})
-	if err != nil {
-		return rebuildPlan{}, unavailable("put chunks", err)
+	list := func(sql string) ([]def, error) {
+		rows, err := tx.Query(ctx, sql)
+		if err != nil {
+			return nil, unavailable("put chunks", err)
+		}
+		defs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (def, error) {
+			var d def
+			return d, r.Scan(&d.name, &d.sql)
+		})
+		if err != nil {
+			return nil, unavailable("put chunks", err)
+		}
+		return defs, nil
 	}
-	var plan rebuildPlan
-	for _, d := range defs {
-		if _, err := tx.Exec(ctx, `DROP INDEX `+pgx.Identifier{d.name}.Sanitize()); err != nil {
+	plan := rebuildPlan{bulk: true}
+	for _, q := range []string{searchIndexes, postingIndexes} {
+		defs, err := list(q)
+		if err != nil {
+			return rebuildPlan{}, err
+		}
+		for _, d := range defs {
+			if _, err := tx.Exec(ctx, `DROP INDEX `+pgx.Identifier{d.name}.Sanitize()); err != nil {
+				return rebuildPlan{}, unavailable("put chunks", err)
+			}
+			plan.defs = append(plan.defs, d.sql)
+		}
+	}
+	cons, err := list(postingConstraints)
+	if err != nil {
+		return rebuildPlan{}, err
+	}
+	for _, c := range cons {
+		name := pgx.Identifier{c.name}.Sanitize()
+		if _, err := tx.Exec(ctx, `ALTER TABLE knowledge_postings DROP CONSTRAINT `+name); err != nil {
 			return rebuildPlan{}, unavailable("put chunks", err)
 		}
-		plan.defs = append(plan.defs, d.sql)
+		plan.constraints = append(plan.constraints, `ALTER TABLE knowledge_postings ADD CONSTRAINT `+name+` `+c.sql)
 	}
 	return plan, nil
 }
 
-// rebuild recreates the dropped indexes and refreshes the planner's
-// statistics, which a bulk load makes stale.
+// rebuild recreates the dropped indexes and keys and refreshes the
+// planner's statistics, which a bulk load makes stale.
 func (p rebuildPlan) rebuild(ctx context.Context, tx pgx.Tx) error {
-	if p.defs == nil {
+	if !p.bulk {
 		return nil
 	}
 	// Index builds use up to maintenance_work_mem; HNSW builds are much
@@ -207,13 +286,14 @@ func (p rebuildPlan) rebuild(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
 		return unavailable("put chunks", err)
 	}
-	for _, sql := range p.defs {
-		// The definitions are the server's own (pg_indexes.indexdef).
+	// The definitions are the server's own (pg_indexes.indexdef,
+	// pg_get_constraintdef).
+	for _, sql := range append(slices.Clone(p.defs), p.constraints...) {
 		if _, err := tx.Exec(ctx, sql); err != nil {
 			return unavailable("rebuild search index", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `ANALYZE knowledge_chunks`); err != nil {
+	if _, err := tx.Exec(ctx, `ANALYZE knowledge_chunks, knowledge_postings, knowledge_terms`); err != nil {
 		return unavailable("put chunks", err)
 	}
 	return nil
@@ -226,9 +306,30 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// DeleteDocument implements retrieval.Index.
+// DeleteDocument implements retrieval.Index: the chunks and their
+// postings, with the counts, in one transaction.
 func (ix *Index) DeleteDocument(ctx context.Context, docID string) error {
-	if _, err := ix.pool.Exec(ctx, `DELETE FROM knowledge_chunks WHERE doc_id = $1`, docID); err != nil {
+	tx, err := ix.pool.Begin(ctx)
+	if err != nil {
+		return unavailable("delete document", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	st, err := lockStats(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := deleteDocs(ctx, tx, []string{docID}, &st); err != nil {
+		return err
+	}
+	if st.reweigh() {
+		if err := reweighAll(ctx, tx, st.ref); err != nil {
+			return err
+		}
+	}
+	if err := saveStats(ctx, tx, st); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return unavailable("delete document", err)
 	}
 	return nil
@@ -344,66 +445,6 @@ func (ix *Index) vectorLeg(ctx context.Context, q retrieval.Query, depth int) ([
 	}
 	// relaxed_order may return near-ties slightly out of order.
 	return retrieval.Top(hits, depth), nil
-}
-
-// textLeg matches any of the query's terms (an OR of its lexemes, so a
-// long question still finds chunks that share only some words). With the
-// RUM index (migration 0003) the index returns matches in rank order and
-// the query reads only the best; without it every GIN match is ranked by
-// cover density. Title and section weigh more than the body either way.
-func (ix *Index) textLeg(ctx context.Context, q retrieval.Query, depth int) ([]retrieval.Hit, error) {
-	terms := retrieval.Words(q.Text)
-	if len(terms) == 0 {
-		return nil, nil
-	}
-	rum, err := ix.hasRUM(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sql, args := textSQL(q.Filter, rum)
-	rows, err := ix.pool.Query(ctx, sql, append([]any{strings.Join(terms, " | "), depth}, args...)...)
-	if err != nil {
-		return nil, unavailable("text search", err)
-	}
-	hits, err := collect(rows, func(h *retrieval.Hit, s float64) { h.TextLeg.Score = s })
-	if err != nil {
-		return nil, err
-	}
-	return retrieval.Top(hits, depth), nil // ties in a stable order
-}
-
-// textSQL is the text leg's query: $1 the OR-query, $2 the depth.
-func textSQL(f retrieval.Filter, rum bool) (string, []any) {
-	where, args := filterSQL(f, 3)
-	if rum {
-		// RUM's <=> is a distance, 1 / rank: the score is its inverse.
-		return fmt.Sprintf(`SELECT %s, 1 / (tsv <=> to_tsquery('english', $1)) AS score
-			FROM knowledge_chunks
-			WHERE tsv @@ to_tsquery('english', $1) AND %s
-			ORDER BY tsv <=> to_tsquery('english', $1)
-			LIMIT $2`, chunkCols, where), args
-	}
-	return fmt.Sprintf(`WITH q AS (SELECT to_tsquery('english', $1) AS query)
-		SELECT %s, ts_rank_cd(tsv, q.query, 1) AS score
-		FROM knowledge_chunks, q
-		WHERE tsv @@ q.query AND %s
-		ORDER BY score DESC, id
-		LIMIT $2`, chunkCols, where), args
-}
-
-// hasRUM reports, once per Index, whether the RUM index exists.
-func (ix *Index) hasRUM(ctx context.Context) (bool, error) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if ix.rum != nil {
-		return *ix.rum, nil
-	}
-	var ok bool
-	if err := ix.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'knowledge_chunks_rum')`).Scan(&ok); err != nil {
-		return false, unavailable("text search", err)
-	}
-	ix.rum = &ok
-	return ok, nil
 }
 
 func collect(rows pgx.Rows, set func(*retrieval.Hit, float64)) ([]retrieval.Hit, error) {

@@ -17,7 +17,7 @@ import (
 )
 
 // open returns an index on a fresh, migrated database.
-func open(t *testing.T) *Index {
+func open(t testing.TB) *Index {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.URL(t)
@@ -31,42 +31,6 @@ func open(t *testing.T) *Index {
 
 func TestPostgresIndexContract(t *testing.T) {
 	indextest.Run(t, func(t *testing.T) retrieval.Index { return open(t) })
-}
-
-func TestPostgresIndexContractWithoutRUM(t *testing.T) {
-	indextest.Run(t, func(t *testing.T) retrieval.Index {
-		ix := open(t)
-		_, err := ix.pool.Exec(context.Background(), `DROP INDEX IF EXISTS knowledge_chunks_rum`)
-		require.NoError(t, err)
-		return ix
-	})
-}
-
-func TestPostgresTextLegUsesTheRUMIndex(t *testing.T) {
-	ctx := context.Background()
-	ix := open(t)
-	rum, err := ix.hasRUM(ctx)
-	require.NoError(t, err)
-	require.True(t, rum, "scripts/pg.sh installs rum; migration 0003 creates the index")
-	recs := indextest.Synthetic(3000, 1)
-	for i := range recs {
-		recs[i].Vector, recs[i].Model = nil, ""
-	}
-	require.NoError(t, ix.Put(ctx, recs))
-	_, err = ix.pool.Exec(ctx, "ANALYZE knowledge_chunks")
-	require.NoError(t, err)
-	sql, args := textSQL(retrieval.Filter{}, true)
-	words := strings.Fields(recs[3].Text)[40:44]
-	rows, err := ix.pool.Query(ctx, "EXPLAIN "+sql, append([]any{strings.Join(words, " | "), 40}, args...)...)
-	require.NoError(t, err)
-	var plan []string
-	for rows.Next() {
-		var line string
-		require.NoError(t, rows.Scan(&line))
-		plan = append(plan, line)
-	}
-	require.NoError(t, rows.Err())
-	require.Contains(t, strings.Join(plan, "\n"), "Index Scan using knowledge_chunks_rum", strings.Join(plan, "\n"))
 }
 
 func TestPostgresVectorLegUsesTheHNSWIndex(t *testing.T) {
@@ -106,17 +70,22 @@ func TestPostgresVectorLegUsesTheHNSWIndex(t *testing.T) {
 	require.InDelta(t, 1.0, hits[0].VectorLeg.Score, 1e-5)
 }
 
-// searchIndexDefs are the definitions of the indexes a bulk load rebuilds.
+// searchIndexDefs are the definitions of the indexes and keys a bulk
+// load rebuilds.
 func searchIndexDefs(t *testing.T, ix *Index) []string {
 	t.Helper()
-	rows, err := ix.pool.Query(context.Background(), searchIndexes)
-	require.NoError(t, err)
-	defs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
-		var name, def string
-		return def, r.Scan(&name, &def)
-	})
-	require.NoError(t, err)
-	return defs
+	var out []string
+	for _, q := range []string{searchIndexes, postingIndexes, postingConstraints} {
+		rows, err := ix.pool.Query(context.Background(), q)
+		require.NoError(t, err)
+		defs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (string, error) {
+			var name, def string
+			return name + ": " + def, r.Scan(&name, &def)
+		})
+		require.NoError(t, err)
+		out = append(out, defs...)
+	}
+	return out
 }
 
 func TestPostgresBulkLoadRebuildsTheSearchIndexes(t *testing.T) {
@@ -125,7 +94,7 @@ func TestPostgresBulkLoadRebuildsTheSearchIndexes(t *testing.T) {
 	small := indextest.Synthetic(10, 2)
 	require.NoError(t, ix.Put(ctx, small), "a small Put creates the HNSW index")
 	before := searchIndexDefs(t, ix)
-	require.Len(t, before, 3, "HNSW, RUM and GIN: %v", before)
+	require.Len(t, before, 4, "HNSW, the postings' impact index, primary and foreign key: %v", before)
 
 	recs := indextest.Synthetic(BulkThreshold+500, 1)
 	require.NoError(t, ix.Put(ctx, recs))
@@ -133,6 +102,7 @@ func TestPostgresBulkLoadRebuildsTheSearchIndexes(t *testing.T) {
 	n, err := ix.Len(ctx)
 	require.NoError(t, err)
 	require.Equal(t, len(recs)+len(small)-10, n, "Synthetic(10, 2) shares doc-000000 with the bulk, which replaces it")
+	requirePostingsMatchChunks(t, ix)
 
 	q := retrieval.Query{Text: strings.Join(strings.Fields(recs[42].Text)[:6], " "), Vector: recs[42].Vector, Model: "bench-100d", K: 5}
 	hits, err := ix.Search(ctx, q)
@@ -148,15 +118,19 @@ func TestPostgresFailedBulkLoadChangesNothing(t *testing.T) {
 	before := searchIndexDefs(t, ix)
 
 	recs := indextest.Synthetic(BulkThreshold+500, 1)[20:]
-	// A chunk id that another document owns: the COPY fails on the
-	// primary key after the indexes were dropped.
-	recs[len(recs)-1].ID = keep[15].ID
+	// The COPY fails on the primary key after the indexes were dropped.
+	undo := collideOnCopy(t, ix, &recs[len(recs)-1])
+	postings := readPostings(t, ix)
 	err := ix.Put(ctx, recs)
 	require.Error(t, err)
+	require.Contains(t, err.Error(), "duplicate key", "the load got as far as the COPY")
 	require.Equal(t, before, searchIndexDefs(t, ix), "the dropped indexes are back")
+	require.Equal(t, postings, readPostings(t, ix))
+	undo()
 	n, err := ix.Len(ctx)
 	require.NoError(t, err)
 	require.Equal(t, len(keep), n)
+	requirePostingsMatchChunks(t, ix)
 }
 
 func BenchmarkPostgresIndex(b *testing.B) {
