@@ -12,8 +12,10 @@
 -- retrieval.TermCounts, the Go tokenizer and stemmer of the in-memory
 -- index, so both indexes rank alike; SQL cannot compute them, so
 -- retrieval/pgindex writes the postings with the chunks, in the same
--- transaction. Terms and chunk ids compare bytewise (COLLATE "C"): only
--- equality matters, and building the B-trees sorts millions of them.
+-- transaction. Terms compare bytewise (COLLATE "C"): only their equality
+-- matters, and building the index sorts millions of them. Chunk ids keep
+-- the collation of knowledge_chunks.id, whose index a comparison in
+-- another collation could not use.
 
 -- terms_len is the chunk's BM25 length (the sum of its term counts).
 -- NULL marks a chunk stored before this migration, whose postings
@@ -29,7 +31,7 @@ CREATE INDEX knowledge_chunks_unposted ON knowledge_chunks (id) WHERE terms_len 
 -- knowledge_stats.impact_avglen. The primary key serves deletes by chunk;
 -- the covering index serves searches (an index-only scan per term).
 CREATE TABLE knowledge_postings (
-    chunk_id  text COLLATE "C" NOT NULL REFERENCES knowledge_chunks (id) ON DELETE CASCADE,
+    chunk_id  text NOT NULL REFERENCES knowledge_chunks (id) ON DELETE CASCADE,
     term      text COLLATE "C" NOT NULL CHECK (term <> ''),
     tf        integer NOT NULL CHECK (tf > 0),
     chunk_len integer NOT NULL CHECK (chunk_len >= tf),

@@ -150,18 +150,22 @@ func (s *stats) add(cts []chunkTerms) {
 	}
 }
 
+// deletePostingsSQL deletes the postings of the documents $1 and lowers
+// their terms' document frequencies.
+const deletePostingsSQL = `WITH gone AS (
+		DELETE FROM knowledge_postings p USING knowledge_chunks c
+		WHERE c.doc_id = ANY($1) AND p.chunk_id = c.id
+		RETURNING p.term)
+	UPDATE knowledge_terms t SET df = t.df - g.n
+	FROM (SELECT term, count(*) AS n FROM gone GROUP BY term) g
+	WHERE t.term = g.term`
+
 // deleteDocs removes the documents' postings and chunks, lowering their
 // terms' document frequencies and the stats. The postings go first,
 // explicitly, so their terms can be counted; the foreign key's cascade
 // then finds nothing, and is there for deletes that bypass the Index.
 func deleteDocs(ctx context.Context, tx pgx.Tx, docs []string, s *stats) error {
-	if _, err := tx.Exec(ctx, `WITH gone AS (
-			DELETE FROM knowledge_postings p USING knowledge_chunks c
-			WHERE c.doc_id = ANY($1) AND p.chunk_id = c.id
-			RETURNING p.term)
-		UPDATE knowledge_terms t SET df = t.df - g.n
-		FROM (SELECT term, count(*) AS n FROM gone GROUP BY term) g
-		WHERE t.term = g.term`, docs); err != nil {
+	if _, err := tx.Exec(ctx, deletePostingsSQL, docs); err != nil {
 		return unavailable("delete postings", err)
 	}
 	var chunks, length int64

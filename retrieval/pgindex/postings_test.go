@@ -299,26 +299,40 @@ func chunkIDs(hits []retrieval.Hit) []string {
 	return out
 }
 
-func TestPostgresTextLegUsesThePostingIndex(t *testing.T) {
+func TestPostgresPostingQueriesUseTheirIndexes(t *testing.T) {
 	ctx := context.Background()
 	ix := open(t)
 	recs := textOnly(indextest.Synthetic(3000, 1))
 	require.NoError(t, ix.Put(ctx, recs)) // a bulk load, then VACUUM: index-only scans
-	for _, at := range []filterAt{noFilter, afterTop, inTop} {
-		f := retrieval.Filter{}
-		if at != noFilter {
-			f.Kinds = []string{"guide"}
-		}
-		sql, args := textSQL(f, at)
-		terms := retrieval.Terms(strings.Join(strings.Fields(recs[3].Text)[40:44], " "))
-		rows, err := ix.pool.Query(ctx, "EXPLAIN "+sql, append([]any{terms, 200, 40, retrieval.BM25K1, retrieval.BM25B, CommonTermPostings}, args...)...)
+	explain := func(t *testing.T, sql string, args ...any) string {
+		t.Helper()
+		rows, err := ix.pool.Query(ctx, "EXPLAIN "+sql, args...)
 		require.NoError(t, err)
 		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		require.NoError(t, err)
-		p := strings.Join(plan, "\n")
-		require.Contains(t, p, "Index Only Scan using knowledge_postings_impact", p)
-		require.NotContains(t, p, "Seq Scan on knowledge_postings", p)
+		return strings.Join(plan, "\n")
 	}
+	terms := retrieval.Terms(strings.Join(strings.Fields(recs[3].Text)[40:44], " "))
+	for name, at := range map[string]filterAt{"unfiltered": noFilter, "filtered after": afterTop, "filtered inside": inTop} {
+		t.Run("The "+name+" text search reads the posting index.", func(t *testing.T) {
+			f := retrieval.Filter{}
+			if at != noFilter {
+				f.Kinds = []string{"guide"}
+			}
+			sql, args := textSQL(f, at)
+			p := explain(t, sql, append([]any{terms, 200, 40, retrieval.BM25K1, retrieval.BM25B, CommonTermPostings}, args...)...)
+			require.Contains(t, p, "Index Only Scan using knowledge_postings_impact", p)
+			require.NotContains(t, p, "Seq Scan on knowledge_postings", p)
+			if at != afterTop { // the others join only their hits
+				require.NotContains(t, p, "Seq Scan on knowledge_chunks", p)
+			}
+		})
+	}
+	t.Run("Deleting a document's postings finds them by chunk.", func(t *testing.T) {
+		p := explain(t, deletePostingsSQL, []string{recs[0].DocID})
+		require.Contains(t, p, "on knowledge_postings_pkey", p)
+		require.NotContains(t, p, "Seq Scan on knowledge_postings", p)
+	})
 }
 
 // overlap is the share of want's ids that got has.
