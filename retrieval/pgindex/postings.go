@@ -15,33 +15,33 @@ import (
 // (migration 0005): one row per (term, chunk) with the chunk's term count,
 // its length and its impact, the BM25 term-frequency part, and a B-tree on
 // (term, impact DESC). A search reads each query term's postings from that
-// index, all of a rare term's and only the best few of a common one's
-// (early termination), scores each read posting exactly, sums per chunk
-// and keeps the best. Terms and counts are retrieval.TermCounts, the
+// index, all of the rarer terms' and only the best few of the commoner
+// ones' (early termination), scores each read posting exactly, sums per
+// chunk and keeps the best. Terms and counts are retrieval.TermCounts, the
 // in-memory index's, so both indexes rank alike.
 
-// CommonTermPostings is the most postings a term may have and still be
-// read whole; of a term with more, a search reads only the top postings by
-// impact (TopPostings, or 5 × the leg's depth when that is more). A read
-// posting costs the server half a microsecond to a microsecond, so the two
-// bound a search's work: 4 × 3,000 postings for four words of 3,000
-// chunks, 4 × 200 for four words of 10,000. A common term's idf is low
-// (ln 34 at 100,000 chunks against ln 333 for a term in 300 of them), so
-// its postings beyond the best rarely decide the ranking. What is lost is
-// a chunk that only common terms match and that is not among their top
-// postings, and the common terms' share of the score of a chunk a rarer
-// term found. On the benchmark's queries at 100,000 chunks 94.6% of the
-// in-memory index's top 5 are found (BenchmarkPostgresTextAgreement,
-// docs/performance.md); at 10,000, and on a corpus where no term has more
-// postings than CommonTermPostings, like the shipped one, the ranking is
-// the in-memory index's.
+// PostingBudget is how many postings a search reads whole: the query's
+// terms in order of document frequency, rarest first, for as long as
+// their postings add up to at most PostingBudget; of each further term
+// only the top postings by impact (TopPostings, or 5 × the leg's depth
+// when that is more). A read posting costs the server about a microsecond,
+// so the two bound a search's work: 6,000 + 200 per further term. The
+// terms cut short are the commonest, whose idf is lowest (ln 34 for a
+// term in 3% of the chunks against ln 333 for one in 0.3%), so their
+// postings beyond the best rarely decide the ranking. What is lost is a
+// chunk that only such terms match and that is not among their top
+// postings, and their share of the score of a chunk a rarer term found.
+// On the benchmark's queries at 100,000 chunks 95% of the in-memory
+// index's top 5 are found (BenchmarkPostgresTextAgreement,
+// docs/performance.md); at 10,000, and on a corpus as small as the
+// shipped one, the ranking is the in-memory index's.
 const (
-	CommonTermPostings = 3000
-	TopPostings        = 200
+	PostingBudget = 6000
+	TopPostings   = 200
 )
 
-// topPostings is how many postings of a common term a search of depth
-// reads.
+// topPostings is how many postings of a term past the budget a search of
+// depth reads.
 func topPostings(depth int) int { return max(TopPostings, 5*depth) }
 
 // MaxAvgLenDrift is how far (as a ratio) the mean chunk length may move
@@ -348,14 +348,17 @@ const (
 )
 
 // textSQL is the text leg's query: $1 the query's terms, $2 the postings
-// read of a common term, $3 the depth, $4 and $5 BM25's k1 and b, $6
-// CommonTermPostings; the filter's parameters follow. One statement, so
-// one round trip: the terms' idf from their document frequencies and the
-// stats row, each term's postings by impact from the covering index (an
-// index-only scan), all of them or the top $2, each read posting's exact
-// BM25 score with the current mean length, summed per chunk, the best
-// joined to their chunks. The tables appear in the order a bulk load locks
-// them (see bulkLoad).
+// read of a term past the budget, $3 the depth, $4 and $5 BM25's k1 and b,
+// $6 PostingBudget; the filter's parameters follow. One statement, so one
+// round trip. q is each term with its running total of postings (rarest
+// first) and its score's constants: idf·(k1+1), k1·(1−b) and
+// k1·b/avglen, with idf from the document frequency and the stats row, so
+// that a posting scores idf·(k1+1)·tf / (tf + k1·(1 − b + b·len/avglen)),
+// its exact BM25 weight, in four operations. Each term's postings come
+// from the covering index by impact (an index-only scan), all of them or
+// the top $2; they are summed per chunk and the best joined to their
+// chunks. The tables appear in the order a bulk load locks them (see
+// bulkLoad).
 func textSQL(f retrieval.Filter, at filterAt) (string, []any) {
 	where, args := filterSQL(f, 7)
 	join, inner, limit := "", "", ""
@@ -369,22 +372,23 @@ func textSQL(f retrieval.Filter, at filterAt) (string, []any) {
 			inner = "AND " + where
 		}
 	}
-	return fmt.Sprintf(`WITH q AS (
-			SELECT t.term, t.df, s.avglen,
-				ln(1 + (greatest(s.n, t.df) - t.df + 0.5) / (t.df::float8 + 0.5)) AS idf
+	return fmt.Sprintf(`WITH q AS MATERIALIZED (
+			SELECT t.term, sum(t.df) OVER (ORDER BY t.df, t.term) AS read,
+				ln(1 + (greatest(s.n, t.df) - t.df + 0.5) / (t.df::float8 + 0.5)) * ($4::float8 + 1) AS a,
+				$4::float8 * (1 - $5::float8) AS c,
+				$4::float8 * $5::float8 / s.avglen AS d
 			FROM (SELECT chunks::float8 AS n,
 					CASE WHEN total_len > 0 THEN total_len::float8 / chunks ELSE 1 END AS avglen
 				FROM knowledge_stats LIMIT 1) s,
 				knowledge_terms t
 			WHERE t.term = ANY($1::text[]) AND t.df > 0
 		), scored AS (
-			SELECT top.chunk_id,
-				sum(q.idf * top.tf * ($4::float8 + 1) / (top.tf + $4::float8 * (1 - $5::float8 + $5::float8 * top.chunk_len / q.avglen))) AS score
+			SELECT top.chunk_id, sum(q.a * top.tf / (top.tf + q.c + q.d * top.chunk_len)) AS score
 			FROM q, LATERAL (
 				SELECT p.chunk_id, p.tf, p.chunk_len FROM knowledge_postings p %s
 				WHERE p.term = q.term %s
 				ORDER BY p.impact DESC
-				LIMIT CASE WHEN q.df <= $6::int THEN NULL ELSE $2::int END) top
+				LIMIT CASE WHEN q.read <= $6::int THEN NULL ELSE $2::int END) top
 			GROUP BY top.chunk_id
 			%s
 		)
@@ -416,7 +420,7 @@ func (ix *Index) textLeg(ctx context.Context, q retrieval.Query, depth int) ([]r
 	}
 	for {
 		sql, args := textSQL(q.Filter, at)
-		rows, err := ix.pool.Query(ctx, sql, append([]any{terms, topPostings(depth), depth, retrieval.BM25K1, retrieval.BM25B, CommonTermPostings}, args...)...)
+		rows, err := ix.pool.Query(ctx, sql, append([]any{terms, topPostings(depth), depth, retrieval.BM25K1, retrieval.BM25B, PostingBudget}, args...)...)
 		if err != nil {
 			return nil, unavailable("text search", err)
 		}

@@ -227,8 +227,8 @@ func wordsChunk(kind string, i int, words map[string]int) retrieval.Record {
 }
 
 // commonCorpus is n chunks all containing "latency" (more than
-// CommonTermPostings, so only its top postings are read), with filler
-// words of their own so that lengths differ.
+// PostingBudget, so only its top postings are read), with filler words of
+// their own so that lengths differ.
 func commonCorpus(n int) []retrieval.Record {
 	out := make([]retrieval.Record, n)
 	for i := range out {
@@ -241,7 +241,7 @@ func commonCorpus(n int) []retrieval.Record {
 func TestPostgresTextLegRanksRareTermsAboveCommonOnes(t *testing.T) {
 	ctx := context.Background()
 	ix := open(t)
-	recs := commonCorpus(CommonTermPostings + 500)
+	recs := commonCorpus(PostingBudget + 500)
 	// One chunk has the rare word once, among long filler, so its
 	// "latency" posting is far from the top of that term's list.
 	recs[1234] = wordsChunk("runbook", 1234, map[string]int{"latency": 1, "quorum": 1, "filler1": 30})
@@ -269,7 +269,7 @@ func TestPostgresTextLegRanksRareTermsAboveCommonOnes(t *testing.T) {
 func TestPostgresFilteredTextSearchReadsPastTheTopPostings(t *testing.T) {
 	ctx := context.Background()
 	ix := open(t)
-	recs := commonCorpus(CommonTermPostings + 500)
+	recs := commonCorpus(PostingBudget + 500)
 	// Three guides whose "latency" postings rank low: once, in a long chunk.
 	var guides []string
 	for _, i := range []int{7, 1500, 3200} {
@@ -280,7 +280,7 @@ func TestPostgresFilteredTextSearchReadsPastTheTopPostings(t *testing.T) {
 	q := retrieval.Query{Text: "latency", Mode: retrieval.TextOnly, K: 5, Filter: retrieval.Filter{Kinds: []string{"guide"}}}
 
 	sql, args := textSQL(q.Filter, afterTop)
-	rows, err := ix.pool.Query(ctx, sql, append([]any{[]string{"latency"}, topPostings(5), 5, retrieval.BM25K1, retrieval.BM25B, CommonTermPostings}, args...)...)
+	rows, err := ix.pool.Query(ctx, sql, append([]any{[]string{"latency"}, topPostings(5), 5, retrieval.BM25K1, retrieval.BM25B, PostingBudget}, args...)...)
 	require.NoError(t, err)
 	first, err := collect(rows, func(*retrieval.Hit, float64) {})
 	require.NoError(t, err)
@@ -320,7 +320,7 @@ func TestPostgresPostingQueriesUseTheirIndexes(t *testing.T) {
 				f.Kinds = []string{"guide"}
 			}
 			sql, args := textSQL(f, at)
-			p := explain(t, sql, append([]any{terms, 200, 40, retrieval.BM25K1, retrieval.BM25B, CommonTermPostings}, args...)...)
+			p := explain(t, sql, append([]any{terms, 200, 40, retrieval.BM25K1, retrieval.BM25B, PostingBudget}, args...)...)
 			require.Contains(t, p, "Index Only Scan using knowledge_postings_impact", p)
 			require.NotContains(t, p, "Seq Scan on knowledge_postings", p)
 			if at != afterTop { // the others join only their hits
@@ -377,7 +377,7 @@ func TestPostgresTextLegAgreesWithMemIndex(t *testing.T) {
 		atLeast float64 // mean share of the in-memory top 5 found
 	}{
 		{"Queries like the benchmark's (ranks 100 on) rank like the in-memory index.", 100, 0.99},
-		{"Queries with words of the Zipf head (ranks 2 on), some in more than CommonTermPostings chunks, still mostly do.", 2, 0.95},
+		{"Queries that may have words of the Zipf head (ranks 2 on), in up to every chunk, do too.", 2, 0.95},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(9, 9))
@@ -447,9 +447,9 @@ func TestPostgresTextLegOnTheLabeledQuestions(t *testing.T) {
 	for _, c := range res.Configs {
 		t.Logf("%-14s recall@5 %.3f  MRR@10 %.3f  nDCG@10 %.3f  failures %v", c.Name, c.Recall5, c.MRR10, c.NDCG10, c.Failures)
 	}
-	// No term of these 825 chunks has more than CommonTermPostings
-	// postings, so the Postgres leg reads every posting and ranks exactly
-	// as the in-memory one.
+	// In these 825 chunks no question's terms have more postings than
+	// PostingBudget, so the Postgres leg reads every posting and ranks
+	// exactly as the in-memory one.
 	require.InDelta(t, mem.Recall5, pg.Recall5, 1e-9)
 	require.InDelta(t, mem.MRR10, pg.MRR10, 1e-9)
 	for i := range mem.Queries {
