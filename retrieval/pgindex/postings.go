@@ -25,18 +25,19 @@ import (
 // their postings add up to at most PostingBudget; of each further term
 // only the top postings by impact (TopPostings, or 5 × the leg's depth
 // when that is more). A read posting costs the server about a microsecond,
-// so the two bound a search's work: 6,000 + 200 per further term. The
-// terms cut short are the commonest, whose idf is lowest (ln 34 for a
-// term in 3% of the chunks against ln 333 for one in 0.3%), so their
-// postings beyond the best rarely decide the ranking. What is lost is a
-// chunk that only such terms match and that is not among their top
+// so the two bound a search's work: 4,000 postings and 200 per further
+// term. The terms cut short are the commonest, whose idf is lowest (ln 34
+// for a term in 3% of the chunks against ln 333 for one in 0.3%), so
+// their postings beyond the best rarely decide the ranking. What is lost
+// is a chunk that only such terms match and that is not among their top
 // postings, and their share of the score of a chunk a rarer term found.
-// On the benchmark's queries at 100,000 chunks 95% of the in-memory
-// index's top 5 are found (BenchmarkPostgresTextAgreement,
-// docs/performance.md); at 10,000, and on a corpus as small as the
-// shipped one, the ranking is the in-memory index's.
+// On the benchmark's queries at 100,000 chunks 94% of the in-memory
+// index's top 5 are found (BenchmarkPostgresTextAgreement); a budget of
+// 6,000 found 97%, for a text-only p99 of 7–10 ms instead of 5–6
+// (docs/performance.md). At 10,000 chunks, and on a corpus as small as
+// the shipped one, the ranking is the in-memory index's.
 const (
-	PostingBudget = 6000
+	PostingBudget = 4000
 	TopPostings   = 200
 )
 
