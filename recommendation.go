@@ -145,3 +145,23 @@ type AuditFilter struct {
 	// Limit caps the result (newest first); zero means 100.
 	Limit int
 }
+
+// SLOs returns the SLOs the recommendation proposes, one per objective,
+// for its service and linked to it, so recommended objectives can be
+// exported (as OpenSLO, as alert rules) before anyone commits them. A zero
+// window becomes DefaultWindowDays.
+func (r Recommendation) SLOs() []SLO {
+	out := make([]SLO, 0, len(r.Objectives))
+	for _, o := range r.Objectives {
+		s := SLO{
+			Service: r.Service, SLI: o.SLI, Target: o.Target,
+			ThresholdMs: o.ThresholdMs, Percentile: o.Percentile, WindowDays: o.WindowDays,
+			RecommendationID: r.ID,
+		}
+		if s.WindowDays == 0 {
+			s.WindowDays = DefaultWindowDays
+		}
+		out = append(out, s)
+	}
+	return out
+}
