@@ -67,6 +67,9 @@ type Config struct {
 	// answers (always guarded); ChatModelName names it.
 	ChatModel     llms.Model
 	ChatModelName string
+	// Prometheus is the server metric history is ingested from; nil
+	// means Prometheus ingestion is unavailable.
+	Prometheus *Prometheus
 	// Notify wakes the webhook worker after a commit queued deliveries;
 	// nil means nothing to wake (River polls and listens by itself).
 	Notify func()

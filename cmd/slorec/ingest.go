@@ -10,6 +10,9 @@ import (
 )
 
 func runIngest(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "prometheus" {
+		return runIngestPrometheus(ctx, e, args[1:])
+	}
 	cfg := configFromEnv(e.getenv)
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	cfg.registerDatabase(fs)

@@ -27,7 +27,8 @@ type Config struct {
 	// Services holds per-service mappings, by slorec service id.
 	Services map[string]Mapping `yaml:"services,omitempty"`
 	// ServiceGraph names the service-graph counters dependency edges are
-	// derived from; nil turns that off.
+	// derived from (filled with the conventions when left out; whether
+	// edges are read at all is the ingestion's choice).
 	ServiceGraph *ServiceGraph `yaml:"service_graph,omitempty"`
 }
 

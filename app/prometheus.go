@@ -1,0 +1,186 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/dataset"
+	"github.com/slorec/slorec/integrations/prometheus"
+	"github.com/slorec/slorec/integrations/prommap"
+)
+
+// Prometheus is a Prometheus server to ingest from and the mapping of
+// services to its series.
+type Prometheus struct {
+	Querier prometheus.Querier
+	Mapping *prommap.Config
+}
+
+// PrometheusIngest is a request to read metric history from Prometheus.
+type PrometheusIngest struct {
+	// WindowDays is how many days of hourly buckets to read, ending at
+	// the last whole hour before End; zero means 30, at most 400.
+	WindowDays int `json:"window_days,omitempty"`
+	// End bounds the window; zero means now.
+	End time.Time `json:"end,omitzero"`
+	// Services restricts the read to these declared services; empty
+	// means every declared service.
+	Services []string `json:"services,omitempty"`
+	// Edges also derives dependency edges from the service-graph metrics
+	// and merges them with the declared ones (declared edges win; added
+	// edges have provenance "observed").
+	Edges bool `json:"edges,omitempty"`
+	// AllowPartial writes what was read even when some services failed.
+	// Without it, one failed service means nothing is written. A service
+	// without any requests series is never a failure: it has no data
+	// (external APIs, queues), and is reported as such.
+	AllowPartial bool `json:"allow_partial,omitempty"`
+}
+
+// MaxIngestDays bounds PrometheusIngest.WindowDays.
+const MaxIngestDays = 400
+
+// PrometheusRead is what ReadPrometheus read, validated and ready to
+// write.
+type PrometheusRead struct {
+	// Graph is the declared graph, with observed edges merged in when
+	// asked.
+	Graph   slorec.Graph
+	Metrics []slorec.MetricBucket
+	Report  PrometheusReport
+}
+
+// PrometheusReport says, per service, what an ingestion read, which
+// services had no data and which failed, and what the edges changed.
+type PrometheusReport struct {
+	prometheus.Report
+	// NoData are services with no requests series (not failures).
+	NoData []string `json:"no_data,omitempty"`
+	// Failed counts the services whose read failed.
+	Failed int `json:"failed"`
+	// Merge says what the observed edges did to the graph.
+	Merge *prometheus.MergeReport `json:"merge,omitempty"`
+	// Written is true when the metrics (and edges) were stored.
+	Written bool `json:"written"`
+	// MetricsWritten is the number of buckets stored; CatalogVersion the
+	// graph's version afterwards, when edges were merged.
+	MetricsWritten int `json:"metrics_written,omitempty"`
+	CatalogVersion int `json:"catalog_version,omitempty"`
+}
+
+// ReadPrometheus reads the metric history of g's services from
+// Prometheus and, when asked, merges observed edges into g. It writes
+// nothing. Errors: EINVALID for a bad request or a read that is not
+// writable (a failed service without AllowPartial, no data at all, data
+// that fails the dataset's checks); the Report then says which services
+// failed and why.
+func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req PrometheusIngest, now time.Time) (*PrometheusRead, error) {
+	days := req.WindowDays
+	switch {
+	case days == 0:
+		days = slorec.DefaultWindowDays
+	case days < 0 || days > MaxIngestDays:
+		return nil, slorec.Errorf(slorec.EINVALID, "window_days: %d is not in [1,%d]", days, MaxIngestDays)
+	}
+	if p.Querier == nil || p.Mapping == nil {
+		return nil, slorec.Errorf(slorec.EUNAVAILABLE, "no Prometheus is configured (%s)", prometheus.EnvURL)
+	}
+	declared := map[string]bool{}
+	var all []string
+	for _, s := range g.Services {
+		declared[s.ID] = true
+		all = append(all, s.ID)
+	}
+	services := all
+	if len(req.Services) > 0 {
+		services = nil
+		for i, s := range req.Services {
+			if !declared[s] {
+				return nil, slorec.Errorf(slorec.EINVALID, "services[%d]: %q is not a declared service", i, s)
+			}
+			if !slices.Contains(services, s) {
+				services = append(services, s)
+			}
+		}
+	}
+	if len(services) == 0 {
+		return nil, slorec.Errorf(slorec.EINVALID, "no services are declared: ingest a topology first")
+	}
+	end := req.End
+	if end.IsZero() {
+		end = now
+	}
+	start, end := prometheus.Window(end, time.Duration(days)*24*time.Hour, prometheus.DefaultStep)
+	res, err := prometheus.Ingest(ctx, p.Querier, p.Mapping, services, start, end, prometheus.Options{Edges: req.Edges})
+	if err != nil {
+		return nil, err
+	}
+	read := &PrometheusRead{Graph: g, Metrics: res.Metrics(), Report: PrometheusReport{Report: res.Report()}}
+	rep := &read.Report
+	for _, f := range res.Failures {
+		if slorec.ErrorCode(f.Err) == slorec.ENOTFOUND {
+			rep.NoData = append(rep.NoData, f.Service)
+			continue
+		}
+		rep.Failed++
+	}
+	if req.Edges && res.EdgesErr == nil {
+		merged, m := prometheus.MergeEdges(g.Services, res.Edges)
+		read.Graph = slorec.Graph{Services: merged}
+		rep.Merge = &m
+	}
+	switch {
+	case rep.Failed > 0 && !req.AllowPartial:
+		return read, slorec.Errorf(slorec.EINVALID, "%d of %d services failed; nothing was written (allow partial ingestion to write the rest)", rep.Failed, len(services))
+	case len(read.Metrics) == 0:
+		return read, slorec.Errorf(slorec.EINVALID, "no service had data between %s and %s: check the mapping's selectors", start.Format(time.RFC3339), end.Format(time.RFC3339))
+	case req.Edges && res.EdgesErr != nil && !req.AllowPartial:
+		return read, slorec.Errorf(slorec.EINVALID, "service graph: %s; nothing was written", slorec.ErrorMessage(res.EdgesErr))
+	}
+	d := dataset.Dataset{Graph: read.Graph, Metrics: read.Metrics}
+	if err := d.Validate(now); err != nil {
+		return read, slorec.Errorf(slorec.EINVALID, "the data read does not pass the dataset checks: %v", err)
+	}
+	return read, nil
+}
+
+// IngestPrometheus reads the tenant's services' history from the
+// configured Prometheus (see ReadPrometheus) and stores it: the metrics
+// in one transaction and then, when edges were added, the graph. It
+// returns the report also when it refuses to write.
+func (a *App) IngestPrometheus(ctx context.Context, tenant string, req PrometheusIngest) (*PrometheusReport, error) {
+	if a.cfg.Prometheus == nil {
+		return nil, slorec.Errorf(slorec.EUNAVAILABLE, "no Prometheus is configured (%s)", prometheus.EnvURL)
+	}
+	st := a.cfg.Tenant(tenant)
+	svcs, err := st.Services(ctx)
+	if err != nil {
+		return nil, err
+	}
+	read, err := ReadPrometheus(ctx, *a.cfg.Prometheus, slorec.Graph{Services: svcs}, req, a.cfg.Now())
+	if err != nil {
+		if read != nil {
+			return &read.Report, err
+		}
+		return nil, err
+	}
+	rep := &read.Report
+	// Everything was validated first, so only the database can fail
+	// here. The metrics go first, in one transaction; a failure to store
+	// the edges afterwards leaves the metrics (of declared services, so
+	// consistent) and is reported.
+	if rep.MetricsWritten, err = st.PutMetrics(ctx, read.Metrics); err != nil {
+		return rep, fmt.Errorf("store metrics: %w", err)
+	}
+	rep.Written = true
+	a.changed(tenant)
+	if rep.Merge != nil && len(rep.Merge.Added) > 0 {
+		if rep.CatalogVersion, err = st.UpsertGraph(ctx, read.Graph); err != nil {
+			return rep, fmt.Errorf("store observed edges (the metrics were stored): %w", err)
+		}
+	}
+	return rep, nil
+}
