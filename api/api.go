@@ -168,7 +168,10 @@ func (s *Server) problem(c *gin.Context, err error) {
 		fe = vf
 	}
 	var rej *app.Rejection
+	var ir *ingestRefused
 	switch {
+	case errors.As(err, &ir):
+		fields = ir.fields
 	case errors.As(err, &rej):
 		for _, ch := range rej.Checks {
 			if !ch.Feasible {

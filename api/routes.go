@@ -50,6 +50,7 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.POST("/services/dependencies", write, s.idempotent, s.postDependencies)
 	v1.POST("/services/:id/metrics", write, s.idempotent, s.postServiceMetrics)
 	v1.POST("/metrics", write, s.idempotent, s.postMetrics)
+	v1.POST("/metrics/prometheus", write, s.idempotent, s.postPrometheusIngest)
 	v1.GET("/services/:id/slo-recommendations", read, s.getRecommendations)
 	v1.POST("/services/:id/slos", write, s.idempotent, s.postSLOs)
 	v1.GET("/services/:id/slos", read, s.getSLOs)
@@ -598,6 +599,53 @@ func (s *Server) postChat(c *gin.Context) {
 type KnowledgeBody struct {
 	Documents []app.KnowledgeDocument `json:"documents"`
 }
+
+// postPrometheusIngest reads the tenant's services' history from the
+// server's configured Prometheus and stores it. The answer is the
+// per-service report; a refused ingestion is a problem whose errors name
+// each failed service.
+func (s *Server) postPrometheusIngest(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	var req app.PrometheusIngest
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeJSON(body, &req); err != nil {
+			s.problem(c, err)
+			return
+		}
+	}
+	rep, err := s.cfg.App.IngestPrometheus(c.Request.Context(), tenantOf(c), req)
+	if err != nil {
+		if rep != nil && !rep.Written {
+			var fields []FieldError
+			for _, sv := range rep.Services {
+				if sv.Code != "" && sv.Code != slorec.ENOTFOUND {
+					fields = append(fields, FieldError{Field: "services." + sv.Service, Detail: sv.Code + ": " + sv.Error})
+				}
+			}
+			if rep.Edges != nil && rep.Edges.Error != "" {
+				fields = append(fields, FieldError{Field: "edges", Detail: rep.Edges.Code + ": " + rep.Edges.Error})
+			}
+			err = &ingestRefused{err: err, fields: fields}
+		}
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+// ingestRefused carries the per-service reasons of a refused ingestion
+// into its problem.
+type ingestRefused struct {
+	err    error
+	fields []FieldError
+}
+
+func (e *ingestRefused) Error() string { return e.err.Error() }
+func (e *ingestRefused) Unwrap() error { return e.err }
 
 // postKnowledge adds documents: JSON ({"documents": [...]}) or one
 // Markdown document (text/markdown) with ?id=, ?kind= and ?title=.

@@ -22,6 +22,8 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/integrations/prometheus"
+	"github.com/slorec/slorec/integrations/prommap"
 	"github.com/slorec/slorec/reasoning/advisor"
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
@@ -69,7 +71,11 @@ type Config struct {
 	ChatModelName string
 	// Prometheus is the server metric history is ingested from; nil
 	// means Prometheus ingestion is unavailable.
-	Prometheus *Prometheus
+	Prometheus prometheus.Querier
+	// Mapping maps services to Prometheus series, for ingestion and for
+	// the OpenSLO and alert-rule exports; nil means the conventions
+	// (prommap.Default).
+	Mapping *prommap.Config
 	// Notify wakes the webhook worker after a commit queued deliveries;
 	// nil means nothing to wake (River polls and listens by itself).
 	Notify func()
@@ -111,6 +117,9 @@ func New(cfg Config) (*App, error) {
 	}
 	cfg.CacheTTL = cmp.Or(cfg.CacheTTL, 30*time.Second)
 	cfg.Seed = cmp.Or(cfg.Seed, 1)
+	if cfg.Mapping == nil {
+		cfg.Mapping = prommap.Default()
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

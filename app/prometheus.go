@@ -75,8 +75,9 @@ type PrometheusReport struct {
 // Prometheus and, when asked, merges observed edges into g. It writes
 // nothing. Errors: EINVALID for a bad request or a read that is not
 // writable (a failed service without AllowPartial, no data at all, data
-// that fails the dataset's checks); the Report then says which services
-// failed and why.
+// that fails the dataset's checks), EUNAVAILABLE when a failed service
+// failed because Prometheus did not answer; with a read error the
+// returned PrometheusRead's Report says which services failed and why.
 func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req PrometheusIngest, now time.Time) (*PrometheusRead, error) {
 	days := req.WindowDays
 	switch {
@@ -134,7 +135,15 @@ func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req Prome
 	}
 	switch {
 	case rep.Failed > 0 && !req.AllowPartial:
-		return read, slorec.Errorf(slorec.EINVALID, "%d of %d services failed; nothing was written (allow partial ingestion to write the rest)", rep.Failed, len(services))
+		// A Prometheus that is down or overloaded is worth retrying
+		// later; anything else needs the mapping or the data fixed.
+		code := slorec.EINVALID
+		for _, f := range res.Failures {
+			if slorec.ErrorCode(f.Err) == slorec.EUNAVAILABLE {
+				code = slorec.EUNAVAILABLE
+			}
+		}
+		return read, slorec.Errorf(code, "%d of %d services failed; nothing was written (allow partial ingestion to write the rest)", rep.Failed, len(services))
 	case len(read.Metrics) == 0:
 		return read, slorec.Errorf(slorec.EINVALID, "no service had data between %s and %s: check the mapping's selectors", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	case req.Edges && res.EdgesErr != nil && !req.AllowPartial:
@@ -160,7 +169,7 @@ func (a *App) IngestPrometheus(ctx context.Context, tenant string, req Prometheu
 	if err != nil {
 		return nil, err
 	}
-	read, err := ReadPrometheus(ctx, *a.cfg.Prometheus, slorec.Graph{Services: svcs}, req, a.cfg.Now())
+	read, err := ReadPrometheus(ctx, Prometheus{Querier: a.cfg.Prometheus, Mapping: a.cfg.Mapping}, slorec.Graph{Services: svcs}, req, a.cfg.Now())
 	if err != nil {
 		if read != nil {
 			return &read.Report, err

@@ -224,3 +224,24 @@ func printIngestReport(w io.Writer, rep *app.PrometheusReport) {
 		}
 	}
 }
+
+// serverPrometheus reads the server's Prometheus settings: the mapping
+// file SLOREC_PROMETHEUS_CONFIG (default: the conventions) and, when
+// SLOREC_PROMETHEUS_URL is set, a client for ingestion. Without the URL
+// the ingestion endpoint answers 503; exports work either way.
+func serverPrometheus(getenv func(string) string) (*prommap.Config, prometheus.Querier, error) {
+	mapping, err := loadMapping(getenv("SLOREC_PROMETHEUS_CONFIG"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("SLOREC_PROMETHEUS_CONFIG: %w", err)
+	}
+	if getenv(prometheus.EnvURL) == "" {
+		return mapping, nil, nil
+	}
+	var cc prometheus.ClientConfig
+	cc.FromEnv(getenv)
+	client, err := prometheus.NewClient(cc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", prometheus.EnvURL, err)
+	}
+	return mapping, client, nil
+}

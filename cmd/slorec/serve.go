@@ -142,8 +142,13 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 		stop = func() { cancel(); <-done }
 	}
 
+	mapping, prom, err := serverPrometheus(e.getenv)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
 	a, err := app.New(app.Config{Tenant: func(t string) app.TenantStore { return st.Tenant(t) }, Advisor: advisorFor, Notify: notify,
-		Knowledge: knowledge, ChatModel: model, ChatModelName: info.Drafter})
+		Knowledge: knowledge, ChatModel: model, ChatModelName: info.Drafter, Mapping: mapping, Prometheus: prom})
 	if err != nil {
 		stop()
 		return nil, nil, err
