@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -348,26 +349,115 @@ func (s SLI) CountSelector() string {
 	return sel.String()
 }
 
-// BucketSelector returns the histogram's _bucket selector restricted to
-// one boundary, le given in milliseconds and rendered in the histogram's
-// unit the way Prometheus client libraries format it ("0.3", "1", "+Inf").
-// The second result is the boundary used: thresholdMs itself, or, when
-// the histogram's Buckets are known, the smallest boundary at or above it
-// (false when none is). Empty without a histogram.
-func (s SLI) BucketSelector(thresholdMs float64) (string, float64, bool) {
+// Bucket is where a latency threshold is measured on a histogram.
+type Bucket struct {
+	// Good selects the _bucket series at the boundary: the requests at
+	// or under it.
+	Good string
+	// Le is the boundary in the histogram's unit, LeMs in milliseconds,
+	// Label its le label as the client libraries write it.
+	Le, LeMs float64
+	Label    string
+	// Snapped is true when the threshold lies between two known
+	// boundaries and is measured at the next one up (a looser SLO than
+	// committed); Assumed when the boundaries are unknown and the
+	// threshold itself is taken for one (which measures nothing if it is
+	// not).
+	Snapped, Assumed bool
+}
+
+// LatencyBucket returns the histogram boundary a latency threshold (in
+// milliseconds) is measured at: the threshold itself, or, when the
+// histogram's Buckets are known, the smallest finite boundary at or above
+// it. The le matcher accepts every spelling of the boundary Prometheus
+// may store ("1" from the client libraries, "1.0" after Prometheus 3
+// normalises classic histograms), so an upgrade does not silence a rule.
+// Errors: no histogram (a summary cannot give the share of requests under
+// a threshold), or a threshold above every finite boundary.
+func (s SLI) LatencyBucket(thresholdMs float64) (Bucket, error) {
+	switch {
+	case s.Histogram == "" && s.Summary != "":
+		return Bucket{}, fmt.Errorf("a latency SLO needs a histogram: the mapping names a summary, whose quantiles cannot give the share of requests under a threshold")
+	case s.Histogram == "":
+		return Bucket{}, fmt.Errorf("a latency SLO needs a histogram, and the mapping names none")
+	case !(thresholdMs > 0):
+		return Bucket{}, fmt.Errorf("latency threshold %v ms is not positive", thresholdMs)
+	}
 	sel, err := ParseSelector(s.Histogram)
+	if err != nil {
+		return Bucket{}, fmt.Errorf("latency histogram: %v", err)
+	}
+	scale := s.LatencyScale()
+	want := thresholdMs / scale
+	b := Bucket{Le: want, Assumed: len(s.Buckets) == 0}
+	if len(s.Buckets) > 0 {
+		// +Inf is no boundary to measure at: every request is under it.
+		finite := s.Buckets
+		for len(finite) > 0 && math.IsInf(finite[len(finite)-1], 1) {
+			finite = finite[:len(finite)-1]
+		}
+		i := 0
+		for i < len(finite) && finite[i] < want*(1-1e-9) {
+			i++
+		}
+		if i == len(finite) {
+			largest := "none"
+			if len(finite) > 0 {
+				largest = FormatLe(finite[len(finite)-1]) + " " + s.Unit
+			}
+			return Bucket{}, fmt.Errorf("threshold %s ms is above the histogram's largest bucket boundary (%s), so no bucket counts the requests under it", FormatLe(thresholdMs), largest)
+		}
+		b.Le = finite[i]
+		b.Snapped = math.Abs(b.Le-want) > 1e-9*want
+	}
+	b.LeMs = math.Round(b.Le*scale*1e9) / 1e9
+	spellings := leSpellings(b.Le)
+	b.Label = spellings[0]
+	if len(spellings) == 1 {
+		b.Good = sel.With("le", "=", spellings[0]).String()
+	} else {
+		quoted := make([]string, len(spellings))
+		for i, sp := range spellings {
+			quoted[i] = regexp.QuoteMeta(sp)
+		}
+		b.Good = sel.With("le", "=~", strings.Join(quoted, "|")).String()
+	}
+	return b, nil
+}
+
+// leSpellings returns the ways an le label may spell the boundary v, the
+// client libraries' form first. The Go client writes the shortest form
+// ("1", "0.25"); Prometheus 3 rewrites whole numbers as floats on
+// ingestion ("1.0"), and 'g' formatting gives exponents for tiny and huge
+// values ("1e-05").
+func leSpellings(v float64) []string {
+	out := []string{FormatLe(v)}
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	g := strconv.FormatFloat(v, 'g', -1, 64)
+	add(g)
+	if !strings.ContainsAny(g, ".e") {
+		add(g + ".0")
+	}
+	if f := out[0]; !strings.ContainsAny(f, ".e") {
+		add(f + ".0")
+	}
+	return out
+}
+
+// BucketSelector is LatencyBucket's selector, boundary in milliseconds
+// and success.
+//
+// Deprecated: use LatencyBucket, which says why and whether it snapped.
+func (s SLI) BucketSelector(thresholdMs float64) (string, float64, bool) {
+	b, err := s.LatencyBucket(thresholdMs)
 	if err != nil {
 		return "", 0, false
 	}
-	le := thresholdMs / s.LatencyScale()
-	if len(s.Buckets) > 0 {
-		i, _ := slices.BinarySearch(s.Buckets, le)
-		if i == len(s.Buckets) {
-			return "", 0, false
-		}
-		le = s.Buckets[i]
-	}
-	return sel.With("le", "=", FormatLe(le)).String(), math.Round(le*s.LatencyScale()*1e6) / 1e6, true
+	return b.Good, b.LeMs, true
 }
 
 // FormatLe formats a bucket boundary the way the Prometheus client

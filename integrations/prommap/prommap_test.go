@@ -147,25 +147,32 @@ func TestLoad(t *testing.T) {
 
 	cart, _ := c.Resolve("cart")
 	for _, tt := range []struct {
-		ms     float64
-		sel    string
-		usedMs float64
-		ok     bool
+		ms      float64
+		good    string
+		usedMs  float64
+		snapped bool
 	}{
-		{100, `cart_seconds_bucket{job="cart",le="0.1"}`, 100, true},
+		{100, `cart_seconds_bucket{job="cart",le="0.1"}`, 100, false},
 		{120, `cart_seconds_bucket{job="cart",le="0.25"}`, 250, true},
-		{1000, `cart_seconds_bucket{job="cart",le="1"}`, 1000, true},
-		{1500, "", 0, false},
+		// Whole-number boundaries match both spellings: the client's "1"
+		// and Prometheus 3's "1.0".
+		{1000, `cart_seconds_bucket{job="cart",le=~"1|1\\.0"}`, 1000, false},
 	} {
-		sel, used, ok := cart.BucketSelector(tt.ms)
-		if sel != tt.sel || used != tt.usedMs || ok != tt.ok {
-			t.Errorf("BucketSelector(%v) = %s, %v, %v; want %s, %v, %v", tt.ms, sel, used, ok, tt.sel, tt.usedMs, tt.ok)
+		b, err := cart.LatencyBucket(tt.ms)
+		if err != nil || b.Good != tt.good || b.LeMs != tt.usedMs || b.Snapped != tt.snapped || b.Assumed {
+			t.Errorf("LatencyBucket(%v) = %+v, %v; want %s at %v ms, snapped %v", tt.ms, b, err, tt.good, tt.usedMs, tt.snapped)
 		}
 	}
-	// Without known buckets the threshold is the boundary.
-	sel, used, ok := s.BucketSelector(300)
-	if sel != `http_request_duration_seconds_bucket{job="search",le="0.3"}` || used != 300 || !ok {
-		t.Errorf("BucketSelector(300) = %s, %v, %v", sel, used, ok)
+	if _, err := cart.LatencyBucket(1500); err == nil || !strings.Contains(err.Error(), "above the histogram's largest bucket boundary (1 seconds)") {
+		t.Errorf("LatencyBucket(1500) error = %v", err)
+	}
+	if _, err := p.LatencyBucket(100); err == nil || !strings.Contains(err.Error(), "names a summary") {
+		t.Errorf("LatencyBucket on a summary: error = %v", err)
+	}
+	// Without known buckets the threshold is the boundary, assumed.
+	sb, err := s.LatencyBucket(300)
+	if err != nil || sb.Good != `http_request_duration_seconds_bucket{job="search",le="0.3"}` || sb.LeMs != 300 || !sb.Assumed || sb.Label != "0.3" {
+		t.Errorf("LatencyBucket(300) = %+v, %v", sb, err)
 	}
 }
 
