@@ -15,6 +15,7 @@ import (
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/app"
+	"github.com/slorec/slorec/integrations/openslo"
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/integrations/backstage"
 	"github.com/slorec/slorec/reasoning/chat"
@@ -58,6 +59,8 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.GET("/services/:id/scorecard", read, s.getScorecard)
 	v1.GET("/platform/report", read, s.getReport)
 	v1.GET("/services/:id/backstage", read, s.getBackstage)
+	v1.GET("/services/:id/openslo", read, s.getOpenSLO)
+	v1.GET("/services/:id/prometheus-rules", read, s.getPrometheusRules)
 	v1.POST("/chat", read, s.postChat)
 	v1.POST("/knowledge", write, s.idempotent, s.postKnowledge)
 	v1.GET("/knowledge/search", read, s.getKnowledgeSearch)
@@ -348,8 +351,19 @@ func (s *Server) postSLOs(c *gin.Context) {
 		return
 	}
 	var req app.CommitRequest
-	if err := decodeJSON(body, &req); err != nil {
-		s.problem(c, err)
+	switch mt := mediaType(c); mt {
+	case "application/json", "":
+		if err := decodeJSON(body, &req); err != nil {
+			s.problem(c, err)
+			return
+		}
+	case "application/yaml", "application/x-yaml", "text/yaml":
+		if req, err = openSLOCommit(c, body); err != nil {
+			s.problem(c, err)
+			return
+		}
+	default:
+		s.problem(c, slorec.Errorf(slorec.EINVALID, "Content-Type %q: send application/json or OpenSLO v1 as application/yaml", mt))
 		return
 	}
 	req.Service = c.Param("id")
@@ -359,6 +373,74 @@ func (s *Server) postSLOs(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, res)
+}
+
+// openSLOCommit reads an OpenSLO v1 body as a commit of the path's
+// service: every SLO must be that service's; force and justification come
+// from the query.
+func openSLOCommit(c *gin.Context, body []byte) (app.CommitRequest, error) {
+	slos, warns, err := openslo.Import(bytes.NewReader(body))
+	if err != nil {
+		return app.CommitRequest{}, err
+	}
+	id := c.Param("id")
+	for i, sl := range slos {
+		if sl.Service != id {
+			return app.CommitRequest{}, slorec.Errorf(slorec.EINVALID, "OpenSLO SLO %d is for service %q, not %q: post each service's SLOs to its own path", i+1, sl.Service, id)
+		}
+	}
+	if len(slos) == 0 {
+		msg := "no SLO slorec can use in the OpenSLO documents"
+		if len(warns) > 0 {
+			msg += ": " + warns[0].String()
+		}
+		return app.CommitRequest{}, slorec.Errorf(slorec.EINVALID, "%s", msg)
+	}
+	for _, w := range warns {
+		c.Writer.Header().Add("Warning", `299 slorec "`+strings.ReplaceAll(w.String(), `"`, "'")+`"`)
+	}
+	req := app.CommitRequest{SLOs: slos, Justification: c.Query("justification")}
+	switch f := c.Query("force"); f {
+	case "", "false":
+	case "true":
+		req.Force = true
+	default:
+		return app.CommitRequest{}, slorec.Errorf(slorec.EINVALID, "force: %q (want true or false)", f)
+	}
+	return req, nil
+}
+
+// getOpenSLO exports the service's SLOs (?source=recommended, the
+// default, or committed) as OpenSLO v1 YAML.
+func (s *Server) getOpenSLO(c *gin.Context) {
+	doc, err := s.cfg.App.OpenSLO(c.Request.Context(), tenantOf(c), c.Param("id"), c.Query("source"))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/yaml; charset=utf-8", doc)
+}
+
+// getPrometheusRules exports recording and burn-rate alerting rules for
+// the service's SLOs (?source= as for OpenSLO): a Prometheus rule file,
+// or with Accept: application/json the rules with what was exported,
+// warned about and skipped.
+func (s *Server) getPrometheusRules(c *gin.Context) {
+	res, err := s.cfg.App.PrometheusRules(c.Request.Context(), tenantOf(c), c.Param("id"), c.Query("source"))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	if strings.Contains(c.GetHeader("Accept"), "application/json") {
+		c.JSON(http.StatusOK, res)
+		return
+	}
+	doc, err := res.YAML()
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/yaml; charset=utf-8", doc)
 }
 
 func (s *Server) getSLOs(c *gin.Context) {

@@ -161,9 +161,7 @@ func proposed(req CommitRequest, rec *slorec.Recommendation) ([]slorec.SLO, erro
 		if rec == nil {
 			return nil, slorec.Errorf(slorec.EINVALID, "slos: give the SLOs to commit, or a recommendation_id to accept")
 		}
-		for _, o := range rec.Objectives {
-			slos = append(slos, slorec.SLO{SLI: o.SLI, Target: o.Target, ThresholdMs: o.ThresholdMs, Percentile: o.Percentile, WindowDays: o.WindowDays})
-		}
+		slos = rec.SLOs()
 		if len(slos) == 0 {
 			return nil, slorec.Errorf(slorec.EINVALID, "recommendation_id: %s has no objective to accept", rec.ID)
 		}

@@ -49,6 +49,7 @@ func commands() []command {
 		{"impact", "what a proposed SLO change does to every dependent", runImpact},
 		{"ask", "ask a question about SLOs, dependencies and the knowledge base", runAsk},
 		{"ingest", "validate a dataset and load it into the store; `ingest prometheus` reads metric history from Prometheus", runIngest},
+		{"export", "write SLOs as OpenSLO v1 or as Prometheus burn-rate alert rules", runExport},
 		{"serve", "serve the REST API", runServe},
 		{"corpus", "manage the knowledge corpus", runCorpus},
 		{"eval", "run the offline evaluation harness", runEval},

@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+
+	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/integrations/openslo"
+	"github.com/slorec/slorec/integrations/promrules"
+)
+
+// Export sources: which SLOs an export writes.
+const (
+	// FromRecommended exports the engine's recommended objectives (the
+	// default: what exists before anyone commits).
+	FromRecommended = "recommended"
+	// FromCommitted exports the service's committed (current) SLOs.
+	FromCommitted = "committed"
+)
+
+// ExportSLOs returns the SLOs of service to export from source ("" means
+// recommended), and the recommendation they came from (nil for committed
+// SLOs without one). Errors: EINVALID for an unknown source, ENOTFOUND
+// for an unknown service or, with committed, a service without SLOs.
+func (a *App) ExportSLOs(ctx context.Context, tenant, service, source string) ([]slorec.SLO, []slorec.Recommendation, error) {
+	switch source {
+	case "", FromRecommended:
+		view, err := a.Recommend(ctx, tenant, service, "", false)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec := view.Recommendation
+		return rec.SLOs(), []slorec.Recommendation{rec}, nil
+	case FromCommitted:
+		st := a.cfg.Tenant(tenant)
+		if _, err := st.Service(ctx, service); err != nil {
+			return nil, nil, err
+		}
+		slos, err := st.CurrentSLOs(ctx, service)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(slos) == 0 {
+			return nil, nil, slorec.Errorf(slorec.ENOTFOUND, "%s has no committed SLOs; export the recommended ones (source=recommended) or commit some", service)
+		}
+		return slos, nil, nil
+	}
+	return nil, nil, slorec.Errorf(slorec.EINVALID, "source: %q (want recommended or committed)", source)
+}
+
+// OpenSLO returns service's SLOs from source as OpenSLO v1 YAML: its
+// Service, one SLO per SLI with ratio metrics from the mapping, and the
+// burn-rate alert policies.
+func (a *App) OpenSLO(ctx context.Context, tenant, service, source string) ([]byte, error) {
+	slos, recs, err := a.ExportSLOs(ctx, tenant, service, source)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := a.cfg.Tenant(tenant).Service(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	return openslo.Export([]slorec.Service{svc}, slos, a.cfg.Mapping, openslo.Options{Recommendations: recs})
+}
+
+// PrometheusRules returns the recording and multi-window multi-burn-rate
+// alerting rules for service's SLOs from source.
+func (a *App) PrometheusRules(ctx context.Context, tenant, service, source string) (*promrules.Result, error) {
+	slos, _, err := a.ExportSLOs(ctx, tenant, service, source)
+	if err != nil {
+		return nil, err
+	}
+	return promrules.Generate(slos, a.cfg.Mapping, promrules.Options{})
+}
