@@ -134,7 +134,7 @@ func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req Prome
 		rep.Merge = &m
 	}
 	switch {
-	case rep.Failed > 0 && !req.AllowPartial:
+	case rep.Failed > 0 && (!req.AllowPartial || len(read.Metrics) == 0):
 		// A Prometheus that is down or overloaded is worth retrying
 		// later; anything else needs the mapping or the data fixed.
 		code := slorec.EINVALID
@@ -143,7 +143,11 @@ func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req Prome
 				code = slorec.EUNAVAILABLE
 			}
 		}
-		return read, slorec.Errorf(code, "%d of %d services failed; nothing was written (allow partial ingestion to write the rest)", rep.Failed, len(services))
+		hint := " (allow partial ingestion to write the rest)"
+		if len(read.Metrics) == 0 {
+			hint = ""
+		}
+		return read, slorec.Errorf(code, "%d of %d services failed; nothing was written%s", rep.Failed, len(services), hint)
 	case len(read.Metrics) == 0:
 		return read, slorec.Errorf(slorec.EINVALID, "no service had data between %s and %s: check the mapping's selectors", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	case req.Edges && res.EdgesErr != nil && !req.AllowPartial:

@@ -10,8 +10,13 @@ import (
 )
 
 func runIngest(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && args[0] == "prometheus" {
-		return runIngestPrometheus(ctx, e, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "prometheus":
+			return runIngestPrometheus(ctx, e, args[1:])
+		case "openslo":
+			return runIngestOpenSLO(ctx, e, args[1:])
+		}
 	}
 	cfg := configFromEnv(e.getenv)
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)

@@ -35,6 +35,7 @@ func runIngestPrometheus(ctx context.Context, e *env, args []string) error {
 	edges := fs.Bool("edges", false, "derive dependency edges from the service-graph metrics and merge them with the declared ones")
 	partial := fs.Bool("allow-partial", false, "write what was read even when some services failed")
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout of each Prometheus request")
+	retries := fs.Int("retries", 3, "retries of a request after a timeout, a connection error, a 5xx or a 429 (with backoff); 0 for none")
 	format := formatFlag(fs, "table", "json")
 	if err := parseFlags(fs, args, e.stderr, false); err != nil {
 		return err
@@ -48,6 +49,12 @@ func runIngestPrometheus(ctx context.Context, e *env, args []string) error {
 	}
 	if *out == "" && cfg.DatabaseURL == "" {
 		return usagef("ingest prometheus: give --out DIR or a DATABASE_URL; the in-memory store would keep nothing")
+	}
+	if *days < 1 || *days > app.MaxIngestDays {
+		return usagef("ingest prometheus: --window %d is not in [1,%d] days", *days, app.MaxIngestDays)
+	}
+	if *retries < 0 {
+		return usagef("ingest prometheus: --retries %d is negative", *retries)
 	}
 	req := app.PrometheusIngest{WindowDays: *days, Edges: *edges, AllowPartial: *partial}
 	if *endFlag != "" {
@@ -65,14 +72,22 @@ func runIngestPrometheus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cc := prometheus.ClientConfig{URL: *url, Timeout: *timeout}
+	cc := prometheus.ClientConfig{URL: *url, Timeout: *timeout, Retries: *retries}
+	if *retries == 0 {
+		cc.Retries = -1 // the client's "none"; its zero means the default
+	}
 	cc.FromEnv(e.getenv)
 	client, err := prometheus.NewClient(cc)
 	if err != nil {
 		return err
 	}
 	read, err := app.ReadPrometheus(ctx, app.Prometheus{Querier: client, Mapping: pm}, base.Graph, req, time.Now())
-	if read != nil && (err != nil || *format == "table") {
+	if read != nil && err != nil && *format == "json" {
+		// A script reading the JSON sees why nothing was written.
+		if werr := writeJSON(e.stdout, &read.Report); werr != nil {
+			return werr
+		}
+	} else if read != nil && *format == "table" {
 		printIngestReport(e.stdout, &read.Report)
 	}
 	if err != nil {

@@ -48,7 +48,7 @@ func commands() []command {
 		{"scorecard", "score every service and the fleet (error budget, cost, reliability, governance)", runScorecard},
 		{"impact", "what a proposed SLO change does to every dependent", runImpact},
 		{"ask", "ask a question about SLOs, dependencies and the knowledge base", runAsk},
-		{"ingest", "validate a dataset and load it into the store; `ingest prometheus` reads metric history from Prometheus", runIngest},
+		{"ingest", "validate a dataset and load it into the store; `ingest prometheus` reads metric history from Prometheus, `ingest openslo` current SLOs from OpenSLO files", runIngest},
 		{"export", "write SLOs as OpenSLO v1 or as Prometheus burn-rate alert rules", runExport},
 		{"serve", "serve the REST API", runServe},
 		{"corpus", "manage the knowledge corpus", runCorpus},

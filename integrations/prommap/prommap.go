@@ -156,13 +156,34 @@ func Load(r io.Reader) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, slorec.Errorf(slorec.EINVALID, "prometheus mapping: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, slorec.Errorf(slorec.EINVALID, "prometheus mapping: %s", yamlMessage(err))
 	}
 	c.fill()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// yamlMessage turns a yaml.v3 error into one line without Go type
+// names: "line 2: field request not found in type prommap.Mapping"
+// becomes "line 2: unknown field request".
+func yamlMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		if j := strings.Index(l, " not found in type "); j >= 0 && strings.Contains(l, "field ") {
+			k := strings.Index(l, "field ")
+			l = l[:k] + "unknown field " + l[k+len("field "):j]
+		}
+		if j := strings.Index(l, " into "); j >= 0 && strings.Contains(l, "cannot unmarshal") {
+			l = l[:j]
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "; ")
 }
 
 // Validate checks every selector and unit of the config.

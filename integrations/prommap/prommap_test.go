@@ -180,7 +180,8 @@ func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		in, want string
 	}{
-		{"defaults:\n  request: x\n", "field request not found"},
+		{"defaults:\n  request: x\n", "line 2: unknown field request"},
+		{"services: [a]\n", "line 1: cannot unmarshal !!seq"},
 		{"services:\n  a:\n    requests: sum(rate(x[5m]))\n", "services.a.requests"},
 		{"services:\n  a:\n    latency: {histogram: h_seconds}\n", "must name the histogram's _bucket series"},
 		{"services:\n  a:\n    latency: {histogram: h_bucket, summary: s}\n", "not both"},

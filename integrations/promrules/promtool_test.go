@@ -13,26 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/slorec/slorec/integrations/prometheus/promtest"
 	"github.com/slorec/slorec/integrations/promrules"
 )
 
-// promtool returns the promtool binary from SLOREC_PROMETHEUS_BIN (the
-// directory scripts/prom.sh setup prints). Without it the test is skipped,
-// except under CI=true, where that fails it.
+// promtool returns the promtool binary from SLOREC_PROMETHEUS_BIN (see
+// promtest.Bin: skipped without it, except under CI=true, where that
+// fails the test).
 func promtool(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("SLOREC_PROMETHEUS_BIN")
-	if dir == "" {
-		msg := "SLOREC_PROMETHEUS_BIN is not set (run scripts/prom.sh setup and export the directory it prints)"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s; CI=true, so this fails instead of skipping", msg)
-		}
-		t.Skip(msg)
-	}
-	bin := filepath.Join(dir, "promtool")
-	_, err := os.Stat(bin)
-	require.NoError(t, err, "SLOREC_PROMETHEUS_BIN=%s holds no promtool", dir)
-	return bin
+	return filepath.Join(promtest.Bin(t), "promtool")
 }
 
 // checkRules runs one `promtool check rules` over every file, with the
