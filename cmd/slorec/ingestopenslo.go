@@ -42,7 +42,7 @@ func runIngestOpenSLO(ctx context.Context, e *env, args []string) error {
 		got, warns, err := openslo.Import(f)
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return slorec.Errorf(slorec.ErrorCode(err), "%s: %s", path, slorec.ErrorMessage(err))
 		}
 		for _, w := range warns {
 			fmt.Fprintf(e.stderr, "%s: warning: %s\n", path, w)
