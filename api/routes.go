@@ -692,14 +692,27 @@ func (s *Server) postPrometheusIngest(c *gin.Context) {
 		s.problem(c, err)
 		return
 	}
-	var req app.PrometheusIngest
+	// window_days is a pointer here so an explicit 0 is refused rather
+	// than read as "the default".
+	var b struct {
+		app.PrometheusIngest
+		WindowDays *int `json:"window_days,omitempty"`
+	}
 	if len(bytes.TrimSpace(body)) > 0 {
-		if err := decodeJSON(body, &req); err != nil {
+		if err := decodeJSON(body, &b); err != nil {
 			s.problem(c, err)
 			return
 		}
 	}
-	rep, err := s.cfg.App.IngestPrometheus(c.Request.Context(), tenantOf(c), req)
+	req := b.PrometheusIngest
+	if b.WindowDays != nil {
+		if *b.WindowDays < 1 {
+			s.problem(c, slorec.Errorf(slorec.EINVALID, "window_days: %d is not in [1,%d]", *b.WindowDays, app.MaxIngestDays))
+			return
+		}
+		req.WindowDays = *b.WindowDays
+	}
+	rep, err := s.cfg.App.IngestPrometheus(c.Request.Context(), tenantOf(c), actorOf(c), req)
 	if err != nil {
 		if rep != nil && !rep.Written {
 			var fields []FieldError

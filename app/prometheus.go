@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -22,7 +23,8 @@ type Prometheus struct {
 // PrometheusIngest is a request to read metric history from Prometheus.
 type PrometheusIngest struct {
 	// WindowDays is how many days of hourly buckets to read, ending at
-	// the last whole hour before End; zero means 30, at most 400.
+	// the last whole hour before End; zero means 30, at most 400 (the
+	// API refuses an explicit 0).
 	WindowDays int `json:"window_days,omitempty"`
 	// End bounds the window; zero means now.
 	End time.Time `json:"end,omitzero"`
@@ -42,6 +44,14 @@ type PrometheusIngest struct {
 
 // MaxIngestDays bounds PrometheusIngest.WindowDays.
 const MaxIngestDays = 400
+
+// validate checks what can be checked without the graph.
+func (req PrometheusIngest) validate() error {
+	if d := req.WindowDays; d < 0 || d > MaxIngestDays {
+		return slorec.Errorf(slorec.EINVALID, "window_days: %d is not in [1,%d]", d, MaxIngestDays)
+	}
+	return nil
+}
 
 // PrometheusRead is what ReadPrometheus read, validated and ready to
 // write.
@@ -79,13 +89,10 @@ type PrometheusReport struct {
 // failed because Prometheus did not answer; with a read error the
 // returned PrometheusRead's Report says which services failed and why.
 func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req PrometheusIngest, now time.Time) (*PrometheusRead, error) {
-	days := req.WindowDays
-	switch {
-	case days == 0:
-		days = slorec.DefaultWindowDays
-	case days < 0 || days > MaxIngestDays:
-		return nil, slorec.Errorf(slorec.EINVALID, "window_days: %d is not in [1,%d]", days, MaxIngestDays)
+	if err := req.validate(); err != nil {
+		return nil, err
 	}
+	days := cmp.Or(req.WindowDays, slorec.DefaultWindowDays)
 	if p.Querier == nil || p.Mapping == nil {
 		return nil, slorec.Errorf(slorec.EUNAVAILABLE, "no Prometheus is configured (%s)", prometheus.EnvURL)
 	}
@@ -164,7 +171,10 @@ func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req Prome
 // configured Prometheus (see ReadPrometheus) and stores it: the metrics
 // in one transaction and then, when edges were added, the graph. It
 // returns the report also when it refuses to write.
-func (a *App) IngestPrometheus(ctx context.Context, tenant string, req PrometheusIngest) (*PrometheusReport, error) {
+func (a *App) IngestPrometheus(ctx context.Context, tenant, actor string, req PrometheusIngest) (*PrometheusReport, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
 	if a.cfg.Prometheus == nil {
 		return nil, slorec.Errorf(slorec.EUNAVAILABLE, "no Prometheus is configured (%s)", prometheus.EnvURL)
 	}
@@ -194,6 +204,14 @@ func (a *App) IngestPrometheus(ctx context.Context, tenant string, req Prometheu
 		if rep.CatalogVersion, err = st.UpsertGraph(ctx, read.Graph); err != nil {
 			return rep, fmt.Errorf("store observed edges (the metrics were stored): %w", err)
 		}
+	}
+	detail := map[string]any{"buckets": rep.MetricsWritten, "failed": rep.Failed, "no_data": len(rep.NoData),
+		"start": rep.Start, "end": rep.End}
+	if rep.Merge != nil {
+		detail["edges_added"] = len(rep.Merge.Added)
+	}
+	if _, err := st.AppendAudit(ctx, slorec.AuditRecord{Actor: actor, Action: "metrics.prometheus", Detail: detail}); err != nil {
+		return rep, fmt.Errorf("audit (the metrics were stored): %w", err)
 	}
 	return rep, nil
 }

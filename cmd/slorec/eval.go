@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +23,6 @@ import (
 	"github.com/slorec/slorec/evals/backtest"
 	"github.com/slorec/slorec/evals/faithfulness"
 	"github.com/slorec/slorec/evals/gen"
-	"github.com/slorec/slorec/evals/petshop"
 	"github.com/slorec/slorec/evals/redteam"
 	evalret "github.com/slorec/slorec/evals/retrieval"
 	"github.com/slorec/slorec/reasoning/recommend"
@@ -187,61 +185,35 @@ func runEval(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// evalSet is a dataset to evaluate, loaded on demand and once: the
-// suites that need it share the loaded value.
-type evalSet struct {
-	name string
-	load func() (*dataset.Dataset, error)
-}
+// evalSet is a dataset to evaluate, loaded on demand (and, through
+// evalDatasets, once).
+type evalSet = evals.Set
 
 // evalDatasets resolves the datasets: the ones named, or the defaults.
 func evalDatasets(dirs []string, pet string) ([]evalSet, error) {
 	sets, err := datasetList(dirs, pet)
 	for i := range sets {
-		sets[i].load = sync.OnceValues(sets[i].load)
+		sets[i].Load = sync.OnceValues(sets[i].Load)
 	}
 	return sets, err
 }
 
 func datasetList(dirs []string, pet string) ([]evalSet, error) {
-	var sets []evalSet
-	for _, dir := range dirs {
-		sets = append(sets, evalSet{dir, func() (*dataset.Dataset, error) { return dataset.Load(dir, dataset.LoadOptions{}) }})
+	if len(dirs) == 0 && pet == "" {
+		return evals.DefaultSets(defaultDatasetsDir, defaultPetshopDir)
 	}
+	var sets []evalSet
 	if len(dirs) == 0 {
-		sets = append(sets, evalSet{embeddedName, func() (*dataset.Dataset, error) {
-			d, _, err := loadDataset("")
-			return d, err
-		}})
-		entries, err := os.ReadDir(defaultDatasetsDir)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		var err error
+		if sets, err = evals.DefaultSets(defaultDatasetsDir, ""); err != nil {
 			return nil, err
 		}
-		var names []string
-		for _, en := range entries {
-			if en.IsDir() {
-				names = append(names, filepath.Join(defaultDatasetsDir, en.Name()))
-			}
-		}
-		sort.Strings(names)
-		for _, dir := range names {
-			sets = append(sets, evalSet{dir, func() (*dataset.Dataset, error) { return dataset.Load(dir, dataset.LoadOptions{}) }})
-		}
-		if pet == "" {
-			if _, err := os.Stat(defaultPetshopDir); err == nil {
-				pet = defaultPetshopDir
-			}
-		}
+	}
+	for _, dir := range dirs {
+		sets = append(sets, evalSet{Name: dir, Load: func() (*dataset.Dataset, error) { return dataset.Load(dir, dataset.LoadOptions{}) }})
 	}
 	if pet != "" {
-		sets = append(sets, evalSet{"petshop (" + pet + ")", func() (*dataset.Dataset, error) {
-			d, _, err := petshop.Import(pet, petshop.Options{})
-			if err != nil {
-				return nil, err
-			}
-			d.Dir = "petshop normal window (" + pet + ")"
-			return d, nil
-		}})
+		sets = append(sets, evals.PetShopSet(pet))
 	}
 	return sets, nil
 }
@@ -250,14 +222,14 @@ func runBacktests(ctx context.Context, e *env, sets []evalSet, cfg backtest.Conf
 	bar := newBar(e.stderr, len(sets), "backtest")
 	defer bar.Finish()
 	for _, s := range sets {
-		bar.Describe("backtest " + s.name)
-		d, err := s.load()
+		bar.Describe("backtest " + s.Name)
+		d, err := s.Load()
 		if err != nil {
-			return fmt.Errorf("dataset %s: %w", s.name, err)
+			return fmt.Errorf("dataset %s: %w", s.Name, err)
 		}
 		r, err := backtest.Run(ctx, d, cfg)
 		if err != nil {
-			return fmt.Errorf("backtest %s: %w", s.name, err)
+			return fmt.Errorf("backtest %s: %w", s.Name, err)
 		}
 		rep.Backtest = append(rep.Backtest, r)
 		bar.Add(1)
@@ -270,13 +242,13 @@ func runBacktests(ctx context.Context, e *env, sets []evalSet, cfg backtest.Conf
 func runFaithfulness(ctx context.Context, sets []evalSet, cfg faithfulness.Config) (*faithfulness.Result, error) {
 	var in []faithfulness.Dataset
 	for _, s := range sets {
-		d, err := s.load()
+		d, err := s.Load()
 		if err != nil {
-			return nil, fmt.Errorf("dataset %s: %w", s.name, err)
+			return nil, fmt.Errorf("dataset %s: %w", s.Name, err)
 		}
 		name := d.Dir
 		if name == "" {
-			name = s.name
+			name = s.Name
 		}
 		in = append(in, faithfulness.Dataset{Name: name, Data: d})
 	}

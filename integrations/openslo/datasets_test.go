@@ -15,44 +15,24 @@ import (
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/dataset"
-	"github.com/slorec/slorec/evals/petshop"
+	"github.com/slorec/slorec/evals"
 	"github.com/slorec/slorec/examples"
 	"github.com/slorec/slorec/integrations/openslo"
 	"github.com/slorec/slorec/reasoning/recommend"
 )
 
-// evalSet is a dataset `slorec eval` runs on by default.
-type evalSet struct {
-	name string
-	load func() (*dataset.Dataset, error)
-}
-
-// evalSets lists the datasets `slorec eval` finds without --dataset: the
-// embedded e-commerce example, every directory under evals/datasets and,
-// when the shared data has it, PetShop.
-func evalSets(t *testing.T) []evalSet {
+// evalSets lists the datasets `slorec eval` finds without --dataset
+// (evals.DefaultSets): the embedded e-commerce example, every directory
+// under evals/datasets and, when the shared data has it, PetShop.
+func evalSets(t *testing.T) []evals.Set {
 	t.Helper()
-	sets := []evalSet{{"ecommerce (embedded)", func() (*dataset.Dataset, error) {
-		return dataset.LoadFS(examples.Ecommerce(), "ecommerce", dataset.LoadOptions{})
-	}}}
-	const dir = "../../evals/datasets"
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	for _, e := range entries {
-		if e.IsDir() {
-			p := filepath.Join(dir, e.Name())
-			sets = append(sets, evalSet{e.Name(), func() (*dataset.Dataset, error) { return dataset.Load(p, dataset.LoadOptions{}) }})
-		}
-	}
-	require.Greater(t, len(sets), 3, "evals/datasets should hold the generated datasets")
-	if pet, ok := findShared("metrics/petshop"); ok {
-		sets = append(sets, evalSet{"petshop", func() (*dataset.Dataset, error) {
-			d, _, err := petshop.Import(pet, petshop.Options{})
-			return d, err
-		}})
-	} else {
+	pet, ok := findShared("metrics/petshop")
+	if !ok {
 		t.Log("no PetShop data under ../shared/data/metrics/petshop; not exported")
 	}
+	sets, err := evals.DefaultSets("../../evals/datasets", pet)
+	require.NoError(t, err)
+	require.Greater(t, len(sets), 3, "evals/datasets should hold the generated datasets")
 	return sets
 }
 
@@ -126,8 +106,8 @@ func sloFor(slos []slorec.SLO, service string) []slorec.SLO {
 func TestEvalDatasetsExportValidAndRoundTrip(t *testing.T) {
 	v := validator(t)
 	for _, set := range evalSets(t) {
-		t.Run(set.name, func(t *testing.T) {
-			d, err := set.load()
+		t.Run(set.Name, func(t *testing.T) {
+			d, err := set.Load()
 			require.NoError(t, err)
 			slos, recs := exportable(t, d)
 			require.NotEmpty(t, slos)
@@ -161,8 +141,8 @@ func TestEvalDatasetsExportValidAndRoundTrip(t *testing.T) {
 // must give back the same service, SLI, target, threshold and window.
 func TestEvalDatasetsImportWithoutAnnotations(t *testing.T) {
 	for _, set := range evalSets(t) {
-		t.Run(set.name, func(t *testing.T) {
-			d, err := set.load()
+		t.Run(set.Name, func(t *testing.T) {
+			d, err := set.Load()
 			require.NoError(t, err)
 			slos, _ := exportable(t, d)
 			out, err := openslo.Export(d.Graph.Services, slos, nil, openslo.Options{})

@@ -2,20 +2,17 @@ package promrules_test
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/dataset"
-	"github.com/slorec/slorec/evals/petshop"
+	"github.com/slorec/slorec/evals"
 	"github.com/slorec/slorec/examples"
 	"github.com/slorec/slorec/integrations/prommap"
 	"github.com/slorec/slorec/integrations/promrules"
@@ -24,50 +21,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// The datasets `slorec eval` runs on by default (cmd/slorec/eval.go), seen
-// from this package's directory: the embedded e-commerce example, every
-// dataset under evals/datasets and, when the shared data is there,
-// PetShop.
-const (
-	datasetsDir = "../../evals/datasets"
-	petshopDir  = "../../../shared/data/metrics/petshop"
-)
-
-type evalDataset struct {
-	name string
-	load func() (*dataset.Dataset, error)
-}
-
-func evalDatasets(t *testing.T) []evalDataset {
+// evalDatasets lists the datasets `slorec eval` runs on by default
+// (evals.DefaultSets), seen from this package's directory: the embedded
+// e-commerce example, every dataset under evals/datasets and, when the
+// shared data is there, PetShop.
+func evalDatasets(t *testing.T) []evals.Set {
 	t.Helper()
-	sets := []evalDataset{{"ecommerce", func() (*dataset.Dataset, error) {
-		return dataset.LoadFS(examples.Ecommerce(), "examples/ecommerce (embedded)", dataset.LoadOptions{})
-	}}}
-	entries, err := os.ReadDir(datasetsDir)
+	sets, err := evals.DefaultSets("../../evals/datasets", "../../../shared/data/metrics/petshop")
 	require.NoError(t, err)
-	var dirs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			dirs = append(dirs, e.Name())
-		}
-	}
-	slices.Sort(dirs)
-	require.NotEmpty(t, dirs, "no datasets under %s", datasetsDir)
-	for _, name := range dirs {
-		sets = append(sets, evalDataset{name, func() (*dataset.Dataset, error) {
-			return dataset.Load(filepath.Join(datasetsDir, name), dataset.LoadOptions{})
-		}})
-	}
-	if _, err := os.Stat(petshopDir); err == nil {
-		sets = append(sets, evalDataset{"petshop", func() (*dataset.Dataset, error) {
-			d, _, err := petshop.Import(petshopDir, petshop.Options{})
-			return d, err
-		}})
-	} else if !errors.Is(err, os.ErrNotExist) {
-		t.Fatal(err)
-	} else {
-		t.Logf("PetShop left out: %s not found", petshopDir)
-	}
+	require.Greater(t, len(sets), 3, "no datasets under evals/datasets")
 	return sets
 }
 
@@ -101,27 +63,27 @@ func TestEvalDatasetExports(t *testing.T) {
 	}
 	services, exported, snapped := 0, 0, 0
 	for _, set := range evalDatasets(t) {
-		d, err := set.load()
-		require.NoError(t, err, set.name)
+		d, err := set.Load()
+		require.NoError(t, err, set.Name)
 		rec, err := recommend.Recommend(context.Background(), recommend.Input{Services: d.Graph.Services, Metrics: d.MetricsByService(), SLOs: d.SLOs}, recommend.Options{Seed: 1})
-		require.NoError(t, err, set.name)
-		require.Len(t, rec.Recommendations, len(d.Graph.Services), set.name)
+		require.NoError(t, err, set.Name)
+		require.Len(t, rec.Recommendations, len(d.Graph.Services), set.Name)
 		for _, r := range rec.Recommendations {
 			services++
 			slos := r.SLOs()
 			for _, c := range configs {
 				res, err := promrules.Generate(slos, c.cfg, promrules.Options{})
-				require.NoError(t, err, "%s %s", set.name, r.Service)
+				require.NoError(t, err, "%s %s", set.Name, r.Service)
 				if c.name == "default" {
 					// The default mapping gives every service every series,
 					// so nothing may be skipped.
-					require.Empty(t, res.Skipped, "%s %s", set.name, r.Service)
-					require.Len(t, res.SLOs, len(slos), "%s %s", set.name, r.Service)
+					require.Empty(t, res.Skipped, "%s %s", set.Name, r.Service)
+					require.Len(t, res.SLOs, len(slos), "%s %s", set.Name, r.Service)
 					require.Len(t, res.File.Groups, 3*len(slos))
 					exported += len(slos)
 				} else {
 					for _, s := range res.Skipped {
-						require.Contains(t, s.Message, "above the histogram's largest bucket boundary", "%s %s", set.name, r.Service)
+						require.Contains(t, s.Message, "above the histogram's largest bucket boundary", "%s %s", set.Name, r.Service)
 					}
 					for _, e := range res.SLOs {
 						if e.SLI == slorec.Latency && e.MeasuredMs != e.ThresholdMs {
@@ -129,13 +91,13 @@ func TestEvalDatasetExports(t *testing.T) {
 						}
 					}
 				}
-				write(fmt.Sprintf("%s-%s-%s", set.name, r.Service, c.name), res)
+				write(fmt.Sprintf("%s-%s-%s", set.Name, r.Service, c.name), res)
 			}
 		}
 		for _, c := range configs {
 			res, err := promrules.Generate(d.SLOs, c.cfg, promrules.Options{})
-			require.NoError(t, err, set.name)
-			write(fmt.Sprintf("%s-committed-%s", set.name, c.name), res)
+			require.NoError(t, err, set.Name)
+			write(fmt.Sprintf("%s-committed-%s", set.Name, c.name), res)
 		}
 	}
 	t.Logf("%d services, %d recommended SLOs, %d latency thresholds snapped to a bucket, %d files", services, exported, snapped, len(files))

@@ -50,6 +50,7 @@ func writeRules(t *testing.T, dir, name string, res *promrules.Result) string {
 type unitFile struct {
 	RuleFiles          []string   `yaml:"rule_files"`
 	EvaluationInterval string     `yaml:"evaluation_interval"`
+	GroupEvalOrder     []string   `yaml:"group_eval_order,omitempty"`
 	Tests              []unitTest `yaml:"tests"`
 }
 
@@ -118,6 +119,22 @@ func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 func runUnitTests(t *testing.T, rules string, interval string, tests ...unitTest) (string, bool) {
 	t.Helper()
 	f := unitFile{RuleFiles: []string{filepath.Base(rules)}, EvaluationInterval: interval, Tests: tests}
+	// Without an order promtool evaluates the groups in map order, so at
+	// one step an alert could read the recording rules' values of the
+	// step before, and a scenario at a threshold's edge would pass or
+	// fail by chance. The file's order (SLIs, metadata, alerts) is the
+	// one every evaluation converges to.
+	var file struct {
+		Groups []struct {
+			Name string `yaml:"name"`
+		} `yaml:"groups"`
+	}
+	b, err := os.ReadFile(rules)
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(b, &file))
+	for _, g := range file.Groups {
+		f.GroupEvalOrder = append(f.GroupEvalOrder, g.Name)
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
