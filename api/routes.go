@@ -15,9 +15,9 @@ import (
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/app"
-	"github.com/slorec/slorec/integrations/openslo"
 	"github.com/slorec/slorec/dataset"
 	"github.com/slorec/slorec/integrations/backstage"
+	"github.com/slorec/slorec/integrations/openslo"
 	"github.com/slorec/slorec/reasoning/chat"
 	"github.com/slorec/slorec/reasoning/depgraph"
 	"github.com/slorec/slorec/reasoning/recommend"
