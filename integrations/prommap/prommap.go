@@ -469,18 +469,6 @@ func leSpellings(v float64) []string {
 	return out
 }
 
-// BucketSelector is LatencyBucket's selector, boundary in milliseconds
-// and success.
-//
-// Deprecated: use LatencyBucket, which says why and whether it snapped.
-func (s SLI) BucketSelector(thresholdMs float64) (string, float64, bool) {
-	b, err := s.LatencyBucket(thresholdMs)
-	if err != nil {
-		return "", 0, false
-	}
-	return b.Good, b.LeMs, true
-}
-
 // FormatLe formats a bucket boundary the way the Prometheus client
 // libraries write the le label: shortest representation, no exponent for
 // ordinary values, "+Inf" for infinity.
