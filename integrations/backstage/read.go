@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slorec/slorec/internal/yamlerr"
 )
 
 // MaxFileBytes bounds one catalog file. Descriptor files are a few
@@ -73,7 +73,7 @@ func (rd *reader) read(r io.Reader, file string) error {
 			return nil
 		}
 		if err != nil {
-			rd.fail(Problem{File: file, Document: doc, Line: yamlLine(err), Message: "malformed YAML: " + yamlMessage(err)})
+			rd.fail(Problem{File: file, Document: doc, Line: yamlerr.Line(err), Message: "malformed YAML: " + yamlerr.Message(err)})
 			return nil
 		}
 		rd.document(file, doc, &n)
@@ -392,47 +392,4 @@ func sameNode(a, b *yaml.Node, budget *int) bool {
 		}
 	}
 	return true
-}
-
-var yamlLinePattern = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// yamlParserProblems are the problems yaml.v3's parser (as opposed to its
-// scanner) reports. For them yaml.v3 prints the 0-based line of the
-// construct being parsed, for scanner problems the 1-based one (see
-// parser.fail in yaml.v3's decode.go), so parser lines need one added.
-var yamlParserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected <stream-start>":   true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
-}
-
-// yamlLine returns the 1-based line a yaml.v3 syntax error names, or 0
-// when it names none.
-func yamlLine(err error) int {
-	msg := err.Error()
-	m := yamlLinePattern.FindStringSubmatch(msg)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	if yamlParserProblems[msg[len(m[0]):]] {
-		n++
-	}
-	return n
-}
-
-// yamlMessage makes a yaml.v3 error read well after "malformed YAML: ".
-func yamlMessage(err error) string {
-	msg := err.Error()
-	msg = yamlLinePattern.ReplaceAllString(msg, "")
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	return strings.TrimSpace(msg)
 }

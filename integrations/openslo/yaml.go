@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/slorec/slorec/internal/yamlerr"
 )
 
 // MaxInputBytes bounds the input of Import and Validate. OpenSLO files are
@@ -58,7 +60,7 @@ func readObjects(r io.Reader, ps *problems) []*object {
 			return objs
 		}
 		if err != nil {
-			ps.add(Problem{Document: doc, Line: yamlLine(err), Message: "malformed YAML: " + yamlMessage(err)})
+			ps.add(Problem{Document: doc, Line: yamlerr.Line(err), Message: "malformed YAML: " + yamlerr.Message(err)})
 			return objs
 		}
 		if len(n.Content) == 0 {
@@ -355,52 +357,12 @@ func toJSONDepth(n *yaml.Node, budget *int, depth int) (any, error) {
 	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
 }
 
-var yamlLinePattern = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// yamlParserProblems are the problems yaml.v3's parser (as opposed to its
-// scanner) reports. For them yaml.v3 prints the 0-based line of the
-// construct being parsed, for scanner problems the 1-based one (see
-// parser.fail in yaml.v3's decode.go), so parser lines need one added.
-var yamlParserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected <stream-start>":   true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
-}
-
-// yamlLine returns the 1-based line a yaml.v3 syntax error names, or 0.
-func yamlLine(err error) int {
-	msg := err.Error()
-	m := yamlLinePattern.FindStringSubmatch(msg)
-	if m == nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(m[1])
-	if yamlParserProblems[msg[len(m[0]):]] {
-		n++
-	}
-	return n
-}
-
-// yamlMessage makes a yaml.v3 error read well after "malformed YAML: ".
-func yamlMessage(err error) string {
-	msg := yamlLinePattern.ReplaceAllString(err.Error(), "")
-	return strings.TrimSpace(strings.TrimPrefix(msg, "yaml: "))
-}
-
 var typeErrorLine = regexp.MustCompile(`^line (\d+): `)
 
 // decodeProblems turns the errors of yaml.Node.Decode into problems of o,
 // each at the line yaml.v3 names.
 func decodeProblems(o *object, err error) []Problem {
-	msgs := []string{yamlMessage(err)}
+	msgs := []string{yamlerr.Message(err)}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		msgs = te.Errors
