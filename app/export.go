@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/integrations/openslo"
+	"github.com/slorec/slorec/integrations/prommap"
 	"github.com/slorec/slorec/integrations/promrules"
 )
 
@@ -29,7 +32,8 @@ func (a *App) ExportSLOs(ctx context.Context, tenant, service, source string) ([
 			return nil, nil, err
 		}
 		rec := view.Recommendation
-		return rec.SLOs(), []slorec.Recommendation{rec}, nil
+		slos, _ := SnapToBuckets(rec.SLOs(), a.cfg.Mapping)
+		return slos, []slorec.Recommendation{rec}, nil
 	case FromCommitted:
 		st := a.cfg.Tenant(tenant)
 		if _, err := st.Service(ctx, service); err != nil {
@@ -70,4 +74,40 @@ func (a *App) PrometheusRules(ctx context.Context, tenant, service, source strin
 		return nil, err
 	}
 	return promrules.Generate(slos, a.cfg.Mapping, promrules.Options{})
+}
+
+// SnapToBuckets makes recommended latency SLOs measurable: a threshold
+// between two of the histogram's known boundaries (prommap's
+// latency.buckets) is raised to the next boundary up, which is the
+// smallest threshold the histogram can count requests under, and a note
+// says so. A recommended threshold comes from the observed percentile and
+// the dependencies' floor, so the boundary above it is still feasible;
+// it is only looser. Committed SLOs are never snapped: exporting them
+// says exactly what was committed (OpenSLO refuses what a histogram
+// cannot measure, the rules measure at the boundary with a warning).
+// SLOs it cannot resolve are left as they are.
+func SnapToBuckets(slos []slorec.SLO, m *prommap.Config) ([]slorec.SLO, []string) {
+	if m == nil {
+		m = prommap.Default()
+	}
+	out := make([]slorec.SLO, len(slos))
+	var notes []string
+	for i, s := range slos {
+		out[i] = s
+		if s.SLI != slorec.Latency {
+			continue
+		}
+		sli, err := m.Resolve(s.Service)
+		if err != nil || len(sli.Buckets) == 0 {
+			continue
+		}
+		b, err := sli.LatencyBucket(s.ThresholdMs)
+		if err != nil || !b.Snapped {
+			continue
+		}
+		out[i].ThresholdMs = b.LeMs
+		notes = append(notes, fmt.Sprintf("%s latency: recommended threshold %s ms raised to the histogram boundary %s ms, the smallest it can measure",
+			s.Service, strconv.FormatFloat(s.ThresholdMs, 'f', -1, 64), strconv.FormatFloat(b.LeMs, 'f', -1, 64)))
+	}
+	return out, notes
 }

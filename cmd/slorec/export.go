@@ -67,6 +67,11 @@ func runExport(ctx context.Context, e *env, args []string) error {
 				slos = append(slos, r.SLOs()...)
 			}
 		}
+		var notes []string
+		slos, notes = app.SnapToBuckets(slos, pm)
+		for _, n := range notes {
+			fmt.Fprintf(e.stderr, "note: %s\n", n)
+		}
 	case app.FromCommitted:
 		for _, s := range d.SLOs {
 			if wanted(s.Service) {

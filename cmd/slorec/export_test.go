@@ -221,3 +221,20 @@ func TestPrometheusToAlertRules(t *testing.T) {
 	require.Equal(t, slorec.Graph{Services: want.Graph.Services}.Services[0].ID, got.Graph.Services[0].ID)
 	require.True(t, strings.HasSuffix(shop, "shop"))
 }
+
+// TestExportSnapsRecommendedThresholds: with the histogram's boundaries
+// in the mapping, recommended latency thresholds are raised to the next
+// boundary so the OpenSLO export can measure them; committed ones are
+// exported as committed, and refused when the histogram cannot count them.
+func TestExportSnapsRecommendedThresholds(t *testing.T) {
+	mapping := "../../integrations/promrules/testdata/ecommerce-mapping.yaml"
+	code, stdout, stderr := invoke(t, nil, "export", "openslo", "--all", "--config", mapping)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "note: checkout-service latency: recommended threshold 650 ms raised to the histogram boundary 1000 ms")
+	require.Contains(t, stdout, `le=~"1|1\\.0"`)
+
+	// api-gateway's committed 200 ms is not a boundary (250 ms is next).
+	code, _, stderr = invoke(t, nil, "export", "openslo", "--service", "api-gateway", "--source", "committed", "--config", mapping)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "latency threshold 200 ms is not a bucket boundary")
+}
