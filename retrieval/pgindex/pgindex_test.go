@@ -137,18 +137,23 @@ func BenchmarkPostgresIndex(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		for _, mode := range []retrieval.Mode{retrieval.Hybrid, retrieval.VectorOnly, retrieval.TextOnly} {
 			b.Run(fmt.Sprintf("%d/%s", n, mode), func(b *testing.B) {
+				var db *postgres.DB
 				indextest.BenchmarkIndex(b, n, mode, func(b *testing.B) retrieval.Index {
 					ctx := context.Background()
 					url := pgtest.URL(b)
 					if _, err := postgres.MigrateURL(ctx, url); err != nil {
 						b.Fatal(err)
 					}
-					db, err := postgres.Open(ctx, url)
-					if err != nil {
+					var err error
+					if db, err = postgres.Open(ctx, url); err != nil {
 						b.Fatal(err)
 					}
 					b.Cleanup(db.Close)
 					return New(db.Pool())
+				}, func(b *testing.B) {
+					if _, err := db.Pool().Exec(context.Background(), "CHECKPOINT"); err != nil {
+						b.Fatal(err)
+					}
 				})
 			})
 		}
