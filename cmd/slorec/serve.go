@@ -109,7 +109,10 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 		return &advisor.Advisor{Search: app.TenantSearch(knowledge, tenant), Drafter: drafter, DrafterName: info.Drafter, Audit: st.Tenant(tenant)}
 	}
 
-	sender := webhook.NewSender(webhook.SenderConfig{})
+	// A subscription's URL is a tenant admin's input: unless allowed,
+	// the server's own networks (loopback, RFC 1918, cloud metadata) are
+	// off limits (SSRF).
+	sender := webhook.NewSender(webhook.SenderConfig{BlockPrivate: e.getenv("SLOREC_WEBHOOK_ALLOW_PRIVATE") != "true"})
 	var notify, stop func()
 	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var ready func(context.Context) error

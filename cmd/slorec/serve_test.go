@@ -147,7 +147,7 @@ func TestServeWholeWorkflowOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	_, admin, err := db.CreateToken(ctx, "acme", "platform-team", slorec.RoleAdmin)
 	require.NoError(t, err)
-	base := startServer(t, db)
+	base := startServerEnv(t, db, map[string]string{"SLOREC_WEBHOOK_ALLOW_PRIVATE": "true"})
 	ed, ad := client{t, base, editor}, client{t, base, admin}
 
 	var ing struct {

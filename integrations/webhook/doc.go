@@ -38,6 +38,12 @@
 // Retry-After on 429 or 503 honoured up to the cap, and the delivery
 // given up (failed) after 8 attempts.
 //
+// With SenderConfig.BlockPrivate (slorec serve's default) a connection
+// to a loopback, private, link-local (cloud metadata included) or other
+// special address is refused at connect time, after name resolution, and
+// the delivery given up at once: a tenant's subscription cannot make the
+// server call its own network (SSRF).
+//
 // # Job engines
 //
 // Both make attempts through the same step (Worker.Deliver): read the

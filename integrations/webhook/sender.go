@@ -34,8 +34,9 @@ type Outcome struct {
 	Error string
 	// Delivered is true for a 2xx answer.
 	Delivered bool
-	// Permanent is true when retrying cannot help: 410 Gone, or a
-	// request that cannot be built.
+	// Permanent is true when retrying cannot help: 410 Gone, a
+	// destination refused by BlockPrivate, or a request that cannot be
+	// built.
 	Permanent bool
 	// RetryAfter is the wait asked for by Retry-After on a 429 or 503;
 	// 0 when absent.
@@ -48,6 +49,16 @@ type SenderConfig struct {
 	Timeout time.Duration
 	// Transport sends the requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
+	// BlockPrivate refuses connections to private addresses (see
+	// PrivateAddr), checked on the resolved address at connect time so
+	// that neither a name nor DNS rebinding gets around it. The sender
+	// then uses a copy of Transport (nil or an *http.Transport) with
+	// the check in its dialer and without a proxy, which would connect
+	// unchecked; another RoundTripper is used as it is, and must do its
+	// own checking. False (the zero value) allows every destination, as
+	// tests with local receivers need; slorec serve sets it unless
+	// SLOREC_WEBHOOK_ALLOW_PRIVATE is true.
+	BlockPrivate bool
 	// Now is the clock of signatures and outcomes; nil means time.Now.
 	Now func() time.Time
 }
@@ -64,6 +75,14 @@ type Sender struct {
 func NewSender(cfg SenderConfig) *Sender {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.BlockPrivate {
+		switch t := cfg.Transport.(type) {
+		case nil:
+			cfg.Transport = blockingTransport(nil)
+		case *http.Transport:
+			cfg.Transport = blockingTransport(t)
+		}
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = http.DefaultTransport
@@ -92,6 +111,8 @@ func (s *Sender) Timeout() time.Duration { return s.timeout }
 //   - 2xx: delivered;
 //   - 410 Gone: permanent; the receiver says the endpoint is gone, so
 //     the subscription should be deactivated;
+//   - a private destination refused by BlockPrivate: permanent, since
+//     the URL will not change by itself;
 //   - anything else (3xx, other 4xx, 5xx, timeouts, transport errors):
 //     retryable, with Retry-After honoured on 429 and 503.
 //
@@ -119,6 +140,10 @@ func (s *Sender) Send(ctx context.Context, d slorec.Delivery, sub slorec.Subscri
 	req.Header.Set(HeaderDeliveryID, d.ID)
 
 	resp, err := s.client.Do(req)
+	if be, ok := blocked(err); ok {
+		o.Error, o.Permanent = be.Error(), true
+		return o
+	}
 	if err != nil {
 		o.Error = transportError(err, s.timeout)
 		return o
