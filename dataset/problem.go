@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/internal/problems"
 )
 
 // MaxProblems caps the problems one load collects. Past it the loader stops
@@ -64,25 +65,11 @@ type ValidationError struct {
 
 // Error lists the problems, one per line.
 func (e *ValidationError) Error() string {
-	var b strings.Builder
+	header := "invalid dataset: "
 	if e.Dir != "" {
-		fmt.Fprintf(&b, "invalid dataset %s: ", e.Dir)
-	} else {
-		b.WriteString("invalid dataset: ")
+		header = fmt.Sprintf("invalid dataset %s: ", e.Dir)
 	}
-	if len(e.Problems) == 1 {
-		b.WriteString("1 problem")
-	} else {
-		fmt.Fprintf(&b, "%d problems", len(e.Problems))
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n\t")
-		b.WriteString(p.String())
-	}
-	if e.Truncated {
-		fmt.Fprintf(&b, "\n\t(stopped after %d problems; fix these and load again)", MaxProblems)
-	}
-	return b.String()
+	return problems.Format(header, e.Problems, e.Truncated, MaxProblems, "; fix these and load again")
 }
 
 // Unwrap returns the EINVALID application error the validation error stands

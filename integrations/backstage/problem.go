@@ -2,11 +2,11 @@ package backstage
 
 import (
 	"cmp"
-	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/internal/problems"
 )
 
 // MaxProblems caps the errors one import collects: past it the error is
@@ -78,21 +78,7 @@ type ParseError struct {
 
 // Error lists the problems, one per line.
 func (e *ParseError) Error() string {
-	var b strings.Builder
-	b.WriteString("invalid backstage catalog: ")
-	if len(e.Problems) == 1 {
-		b.WriteString("1 problem")
-	} else {
-		fmt.Fprintf(&b, "%d problems", len(e.Problems))
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n\t")
-		b.WriteString(p.String())
-	}
-	if e.Truncated {
-		fmt.Fprintf(&b, "\n\t(stopped after %d problems)", MaxProblems)
-	}
-	return b.String()
+	return problems.Format("invalid backstage catalog: ", e.Problems, e.Truncated, MaxProblems, "")
 }
 
 // Unwrap returns the EINVALID application error the parse error stands for.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/slorec/slorec"
+	problemlist "github.com/slorec/slorec/internal/problems"
 )
 
 // MaxProblems caps the problems one call collects; past it the error is
@@ -93,21 +94,7 @@ type Error struct {
 
 // Error lists the problems, one per line.
 func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "openslo %s: ", e.Op)
-	if len(e.Problems) == 1 {
-		b.WriteString("1 problem")
-	} else {
-		fmt.Fprintf(&b, "%d problems", len(e.Problems))
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n\t")
-		b.WriteString(p.String())
-	}
-	if e.Truncated {
-		fmt.Fprintf(&b, "\n\t(stopped after %d problems)", MaxProblems)
-	}
-	return b.String()
+	return problemlist.Format(fmt.Sprintf("openslo %s: ", e.Op), e.Problems, e.Truncated, MaxProblems, "")
 }
 
 // Unwrap returns the application error the error stands for.
