@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/internal/yamlerr"
 )
 
 // refAt is a reference as written, with where it was written.
@@ -150,7 +151,7 @@ func (b *builder) read(r *raw) (*entity, string) {
 		}
 		s, ok := scalar(n)
 		if !ok {
-			b.warn(r, n.Line, "%s is %s, want a string; ignored", field, describe(n))
+			b.warn(r, n.Line, "%s is %s, want a string; ignored", field, yamlerr.Describe(n))
 		}
 		return s
 	}
@@ -159,12 +160,12 @@ func (b *builder) read(r *raw) (*entity, string) {
 	e.labels = b.stringMap(r, get(r.metadata, "labels"), "metadata.labels")
 	if n := get(r.metadata, "tags"); n != nil {
 		if n.Kind != yaml.SequenceNode {
-			b.warn(r, n.Line, "metadata.tags is %s, want a list of strings; ignored", describe(n))
+			b.warn(r, n.Line, "metadata.tags is %s, want a list of strings; ignored", yamlerr.Describe(n))
 		} else {
 			for _, t := range n.Content {
 				s, ok := scalar(t)
 				if !ok {
-					b.warn(r, t.Line, "metadata.tags entry is %s, want a string; ignored", describe(t))
+					b.warn(r, t.Line, "metadata.tags entry is %s, want a string; ignored", yamlerr.Describe(t))
 					continue
 				}
 				e.tags = append(e.tags, s)
@@ -181,7 +182,7 @@ func (b *builder) read(r *raw) (*entity, string) {
 		}
 		s, ok := scalar(n)
 		if !ok {
-			b.warn(r, n.Line, "spec.%s is %s, want an entity reference; ignored", field, describe(n))
+			b.warn(r, n.Line, "spec.%s is %s, want an entity reference; ignored", field, yamlerr.Describe(n))
 			return nil
 		}
 		x, err := parseRef(s, defaultKind, ns)
@@ -197,14 +198,14 @@ func (b *builder) read(r *raw) (*entity, string) {
 			return nil
 		}
 		if n.Kind != yaml.SequenceNode {
-			graphField(n.Line, "spec.%s is %s, want a list of entity references", field, describe(n))
+			graphField(n.Line, "spec.%s is %s, want a list of entity references", field, yamlerr.Describe(n))
 			return nil
 		}
 		var out []refAt
 		for _, item := range n.Content {
 			s, ok := scalar(item)
 			if !ok {
-				graphField(item.Line, "spec.%s entry is %s, want an entity reference", field, describe(item))
+				graphField(item.Line, "spec.%s entry is %s, want an entity reference", field, yamlerr.Describe(item))
 				continue
 			}
 			x, err := parseRef(s, defaultKind, ns)
@@ -220,7 +221,7 @@ func (b *builder) read(r *raw) (*entity, string) {
 	if n := get(spec, "type"); n != nil {
 		s, ok := scalar(n)
 		if !ok {
-			graphField(n.Line, "spec.type is %s, want a string", describe(n))
+			graphField(n.Line, "spec.type is %s, want a string", yamlerr.Describe(n))
 		}
 		e.typ = s
 	}
@@ -271,13 +272,13 @@ func (b *builder) stringMap(r *raw, n *yaml.Node, field string) map[string]value
 		return out
 	}
 	if n.Kind != yaml.MappingNode {
-		b.warn(r, n.Line, "%s is %s, want a mapping of strings; ignored", field, describe(n))
+		b.warn(r, n.Line, "%s is %s, want a mapping of strings; ignored", field, yamlerr.Describe(n))
 		return out
 	}
 	for _, p := range entries(n) {
 		s, ok := scalar(p.value)
 		if !ok {
-			b.warn(r, p.line, "%s[%q] is %s, want a string; ignored", field, p.key, describe(p.value))
+			b.warn(r, p.line, "%s[%q] is %s, want a string; ignored", field, p.key, yamlerr.Describe(p.value))
 			continue
 		}
 		out[p.key] = value{s: s, line: p.line}

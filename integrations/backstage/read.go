@@ -118,7 +118,7 @@ func (rd *reader) document(file string, doc int, n *yaml.Node) {
 		bad(m.Line, "metadata is missing; every entity needs metadata.name")
 		return
 	case md.Kind != yaml.MappingNode:
-		bad(md.Line, "metadata is %s, want a mapping with at least name", describe(md))
+		bad(md.Line, "metadata is %s, want a mapping with at least name", yamlerr.Describe(md))
 		return
 	}
 	name, ok := requiredString(md, "name", func(line int, format string, args ...any) {
@@ -137,7 +137,7 @@ func (rd *reader) document(file string, doc int, n *yaml.Node) {
 	if nsNode := get(md, "namespace"); nsNode != nil {
 		s, isStr := scalar(nsNode)
 		if !isStr {
-			skip("", "metadata.namespace is %s, want a string", describe(nsNode))
+			skip("", "metadata.namespace is %s, want a string", yamlerr.Describe(nsNode))
 			return
 		}
 		if why := checkNamespace(s); why != "" {
@@ -178,7 +178,7 @@ func (rd *reader) document(file string, doc int, n *yaml.Node) {
 			e.spec = s
 		case s.Kind == yaml.ScalarNode && s.ShortTag() == "!!null":
 		default:
-			skip(e.ref.String(), "spec is %s, want a mapping", describe(s))
+			skip(e.ref.String(), "spec is %s, want a mapping", yamlerr.Describe(s))
 			return
 		}
 	}
@@ -196,7 +196,7 @@ func requiredString(m *yaml.Node, key string, bad func(line int, format string, 
 	s, ok := scalar(v)
 	switch {
 	case !ok:
-		bad(v.Line, "%s is %s, want a string", key, describe(v))
+		bad(v.Line, "%s is %s, want a string", key, yamlerr.Describe(v))
 		return "", false
 	case s == "":
 		bad(v.Line, "%s is empty", key)
@@ -213,7 +213,7 @@ func get(m *yaml.Node, key string) *yaml.Node {
 }
 
 func getDepth(m *yaml.Node, key string, depth int) *yaml.Node {
-	m = deref(m)
+	m = yamlerr.Deref(m)
 	if m == nil || m.Kind != yaml.MappingNode || depth > 10 {
 		return nil
 	}
@@ -224,14 +224,14 @@ func getDepth(m *yaml.Node, key string, depth int) *yaml.Node {
 			continue
 		}
 		if k.Value == key {
-			return deref(m.Content[i+1])
+			return yamlerr.Deref(m.Content[i+1])
 		}
 		if k.Value == "<<" && k.ShortTag() == "!!merge" {
 			merges = append(merges, m.Content[i+1])
 		}
 	}
 	for _, v := range merges {
-		v = deref(v)
+		v = yamlerr.Deref(v)
 		if v == nil {
 			continue
 		}
@@ -263,7 +263,7 @@ func entries(m *yaml.Node) []pair {
 	seen := map[string]bool{}
 	var walk func(m *yaml.Node, depth int)
 	walk = func(m *yaml.Node, depth int) {
-		m = deref(m)
+		m = yamlerr.Deref(m)
 		if m == nil || m.Kind != yaml.MappingNode || depth > 10 {
 			return
 		}
@@ -279,11 +279,11 @@ func entries(m *yaml.Node) []pair {
 			}
 			if !seen[k.Value] {
 				seen[k.Value] = true
-				out = append(out, pair{key: k.Value, value: deref(m.Content[i+1]), line: k.Line})
+				out = append(out, pair{key: k.Value, value: yamlerr.Deref(m.Content[i+1]), line: k.Line})
 			}
 		}
 		for _, v := range merges {
-			v = deref(v)
+			v = yamlerr.Deref(v)
 			if v != nil && v.Kind == yaml.SequenceNode {
 				for _, src := range v.Content {
 					walk(src, depth+1)
@@ -297,46 +297,15 @@ func entries(m *yaml.Node) []pair {
 	return out
 }
 
-// deref follows aliases to the anchored node.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.AliasNode {
-		return nil
-	}
-	return n
-}
-
 // scalar returns the text of a non-null scalar. Numbers and booleans count:
 // `tier: 1` and `security: true` are strings to Backstage's YAML reader
 // once quoted, and slorec reads them the same either way.
 func scalar(n *yaml.Node) (string, bool) {
-	n = deref(n)
+	n = yamlerr.Deref(n)
 	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
 		return "", false
 	}
 	return n.Value, true
-}
-
-// describe names what a node is, for messages.
-func describe(n *yaml.Node) string {
-	n = deref(n)
-	switch {
-	case n == nil:
-		return "an unresolvable alias"
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.ShortTag() == "!!null":
-		return "null"
-	}
-	what := map[string]string{"!!str": "the string", "!!int": "the number", "!!float": "the number", "!!bool": "the boolean"}[n.ShortTag()]
-	if what == "" {
-		what = "the " + strings.TrimPrefix(n.ShortTag(), "!!") + " value"
-	}
-	return fmt.Sprintf("%s %q", what, n.Value)
 }
 
 // duplicateKey returns the second occurrence of a repeated mapping key
@@ -374,7 +343,7 @@ func duplicateKey(n *yaml.Node, depth int) *yaml.Node {
 // nested aliases expands exponentially. Past the budget the nodes count as
 // different, which only makes a copy a conflicting one.
 func sameNode(a, b *yaml.Node, budget *int) bool {
-	a, b = deref(a), deref(b)
+	a, b = yamlerr.Deref(a), yamlerr.Deref(b)
 	*budget--
 	switch {
 	case a == nil || b == nil:

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/internal/yamlerr"
 )
 
 // Import reads OpenSLO v1 YAML (several documents separated by "---"; a
@@ -105,7 +106,7 @@ func (im *importer) warn(p Problem) { im.warnings = append(im.warnings, p) }
 func (im *importer) envelope(o *object) bool {
 	n := o.node
 	if n.Kind != yaml.MappingNode {
-		im.ps.add(o.at("", "the document is %s, want an OpenSLO object: a mapping with apiVersion, kind, metadata and spec", describe(n)))
+		im.ps.add(o.at("", "the document is %s, want an OpenSLO object: a mapping with apiVersion, kind, metadata and spec", yamlerr.Describe(n)))
 		return false
 	}
 	// Another apiVersion is another format: its kinds and fields are
@@ -115,7 +116,7 @@ func (im *importer) envelope(o *object) bool {
 		im.ps.add(o.at("/apiVersion", "apiVersion is missing; want %s", APIVersion))
 		return false
 	case v.Kind != yaml.ScalarNode || v.Value != APIVersion:
-		im.ps.add(o.at("/apiVersion", "apiVersion is %s; slorec reads %s only", describe(v), APIVersion))
+		im.ps.add(o.at("/apiVersion", "apiVersion is %s; slorec reads %s only", yamlerr.Describe(v), APIVersion))
 		return false
 	}
 	ok := true
@@ -124,7 +125,7 @@ func (im *importer) envelope(o *object) bool {
 		im.ps.add(o.at("/kind", "kind is missing"))
 		ok = false
 	case v.Kind != yaml.ScalarNode || !slices.Contains(kinds, v.Value):
-		im.ps.add(o.at("/kind", "kind is %s, not one of the OpenSLO v1 kinds (%s)", describe(v), strings.Join(kinds, ", ")))
+		im.ps.add(o.at("/kind", "kind is %s, not one of the OpenSLO v1 kinds (%s)", yamlerr.Describe(v), strings.Join(kinds, ", ")))
 		ok = false
 	}
 	md := get(n, "metadata")
@@ -134,13 +135,13 @@ func (im *importer) envelope(o *object) bool {
 		im.ps.add(o.at("/metadata", "metadata is missing; every object needs metadata.name"))
 		return false
 	case md.Kind != yaml.MappingNode:
-		im.ps.add(o.at("/metadata", "metadata is %s, want a mapping with name", describe(md)))
+		im.ps.add(o.at("/metadata", "metadata is %s, want a mapping with name", yamlerr.Describe(md)))
 		return false
 	case name == nil:
 		im.ps.add(o.at("/metadata/name", "metadata.name is missing"))
 		return false
 	case name.Kind != yaml.ScalarNode || o.name == "":
-		im.ps.add(o.at("/metadata/name", "metadata.name is %s, want a name", describe(name)))
+		im.ps.add(o.at("/metadata/name", "metadata.name is %s, want a name", yamlerr.Describe(name)))
 		return false
 	case !validName(o.name):
 		im.warn(o.at("/metadata/name", "%q breaks the OpenSLO name rule (lower-case letters, digits, '-', '.', '/', starting with a letter or digit); read anyway", o.name))

@@ -66,7 +66,7 @@ func readObjects(r io.Reader, ps *problems) []*object {
 		if len(n.Content) == 0 {
 			continue
 		}
-		root := deref(n.Content[0])
+		root := yamlerr.Deref(n.Content[0])
 		if root == nil || root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 			continue // an empty document, as after a trailing "---"
 		}
@@ -77,7 +77,7 @@ func readObjects(r io.Reader, ps *problems) []*object {
 		case root.Kind == yaml.MappingNode && scalarAt(root, "kind") == "List" && get(root, "items") != nil:
 			it := get(root, "items")
 			if it.Kind != yaml.SequenceNode {
-				ps.add(Problem{Document: doc, Line: it.Line, Kind: "List", Pointer: "/items", Message: "items is " + describe(it) + ", want a list of objects"})
+				ps.add(Problem{Document: doc, Line: it.Line, Kind: "List", Pointer: "/items", Message: "items is " + yamlerr.Describe(it) + ", want a list of objects"})
 				continue
 			}
 			items = it.Content
@@ -86,7 +86,7 @@ func readObjects(r io.Reader, ps *problems) []*object {
 			continue
 		}
 		for i, it := range items {
-			if it = deref(it); it != nil {
+			if it = yamlerr.Deref(it); it != nil {
 				objs = append(objs, newObject(doc, i+1, it))
 			}
 		}
@@ -120,17 +120,6 @@ func scalarAt(m *yaml.Node, key string) string {
 	return v.Value
 }
 
-// deref follows aliases to the anchored node; nil for a cycle.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
-		if i > 100 {
-			return nil
-		}
-		n = n.Alias
-	}
-	return n
-}
-
 // lookup returns the node a JSON pointer names under n, or the deepest
 // node on the way.
 func lookup(n *yaml.Node, ptr string) *yaml.Node {
@@ -148,7 +137,7 @@ func lineOf(n *yaml.Node, ptr string) int {
 }
 
 func walk(n *yaml.Node, ptr string) (*yaml.Node, int) {
-	n = deref(n)
+	n = yamlerr.Deref(n)
 	if n == nil {
 		return nil, 0
 	}
@@ -167,7 +156,7 @@ func walk(n *yaml.Node, ptr string) (*yaml.Node, int) {
 			}
 		case yaml.SequenceNode:
 			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
-				next = deref(n.Content[i])
+				next = yamlerr.Deref(n.Content[i])
 				if next != nil {
 					nextLine = next.Line
 				}
@@ -184,7 +173,7 @@ func walk(n *yaml.Node, ptr string) (*yaml.Node, int) {
 // entry returns the key and value at key of mapping m, following merge
 // keys; nil when absent.
 func entry(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
-	m = deref(m)
+	m = yamlerr.Deref(m)
 	if m == nil || m.Kind != yaml.MappingNode || depth > 10 {
 		return nil, nil
 	}
@@ -199,14 +188,14 @@ func entry(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
 			continue
 		}
 		if k.Value == key {
-			if v := deref(m.Content[i+1]); v != nil {
+			if v := yamlerr.Deref(m.Content[i+1]); v != nil {
 				return k, v
 			}
 			return nil, nil
 		}
 	}
 	for _, v := range merges {
-		v = deref(v)
+		v = yamlerr.Deref(v)
 		srcs := []*yaml.Node{v}
 		if v != nil && v.Kind == yaml.SequenceNode {
 			srcs = v.Content
@@ -218,26 +207,6 @@ func entry(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node) {
 		}
 	}
 	return nil, nil
-}
-
-// describe names what a node is, for messages.
-func describe(n *yaml.Node) string {
-	n = deref(n)
-	switch {
-	case n == nil:
-		return "an unresolvable alias"
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.ShortTag() == "!!null":
-		return "null"
-	}
-	what := map[string]string{"!!str": "the string", "!!int": "the number", "!!float": "the number", "!!bool": "the boolean"}[n.ShortTag()]
-	if what == "" {
-		what = "the " + strings.TrimPrefix(n.ShortTag(), "!!") + " value"
-	}
-	return fmt.Sprintf("%s %q", what, n.Value)
 }
 
 // maxJSONNodes bounds the values toJSON produces: aliases expand, and a
@@ -292,7 +261,7 @@ func toJSONDepth(n *yaml.Node, budget *int, depth int) (any, error) {
 				continue
 			}
 			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: a mapping key is %s; JSON keys are strings", k.Line, describe(k))
+				return nil, fmt.Errorf("line %d: a mapping key is %s; JSON keys are strings", k.Line, yamlerr.Describe(k))
 			}
 			if _, dup := out[k.Value]; dup {
 				return nil, fmt.Errorf("line %d: mapping key %q is defined twice", k.Line, k.Value)
@@ -304,7 +273,7 @@ func toJSONDepth(n *yaml.Node, budget *int, depth int) (any, error) {
 			out[k.Value] = v
 		}
 		for _, m := range merges {
-			m = deref(m)
+			m = yamlerr.Deref(m)
 			srcs := []*yaml.Node{m}
 			if m != nil && m.Kind == yaml.SequenceNode {
 				srcs = m.Content

@@ -1,13 +1,16 @@
-// Package yamlerr reads gopkg.in/yaml.v3 syntax errors: the 1-based line
-// they name and their message without the "yaml: line N:" prefix, so
-// every YAML reader in slorec (Backstage catalogs, OpenSLO documents)
-// reports malformed input the same way.
+// Package yamlerr helps slorec's YAML readers (Backstage catalogs,
+// OpenSLO documents) report bad input the same way: the 1-based line and
+// message of a gopkg.in/yaml.v3 syntax error, and what a node is ("the
+// string \"x\"", "a list") for messages about values.
 package yamlerr
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 var linePattern = regexp.MustCompile(`^yaml: line (\d+): `)
@@ -50,4 +53,37 @@ func Line(err error) int {
 func Message(err error) string {
 	msg := linePattern.ReplaceAllString(err.Error(), "")
 	return strings.TrimSpace(strings.TrimPrefix(msg, "yaml: "))
+}
+
+// Deref follows aliases to the node they stand for; nil for nil or for
+// an alias chain longer than 100 (a cycle).
+func Deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
+		if i >= 100 {
+			return nil
+		}
+		n = n.Alias
+	}
+	return n
+}
+
+// Describe names what a node is, for messages: "a mapping", "a list",
+// "null", `the string "x"`, `the number "3"`.
+func Describe(n *yaml.Node) string {
+	n = Deref(n)
+	switch {
+	case n == nil:
+		return "an unresolvable alias"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.ShortTag() == "!!null":
+		return "null"
+	}
+	what := map[string]string{"!!str": "the string", "!!int": "the number", "!!float": "the number", "!!bool": "the boolean"}[n.ShortTag()]
+	if what == "" {
+		what = "the " + strings.TrimPrefix(n.ShortTag(), "!!") + " value"
+	}
+	return fmt.Sprintf("%s %q", what, n.Value)
 }

@@ -33,3 +33,31 @@ func TestLineAndMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	var doc yaml.Node
+	src := "a: x\nb: 3\nc: [1]\nd: {e: 1}\nf: null\ng: true\nh: &h 1\ni: *h\nj: 2024-01-01\n"
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	m := doc.Content[0]
+	want := map[string]string{
+		"a": `the string "x"`, "b": `the number "3"`, "c": "a list", "d": "a mapping",
+		"f": "null", "g": `the boolean "true"`, "i": `the number "1"`, "j": `the timestamp value "2024-01-01"`,
+	}
+	for i := 0; i < len(m.Content); i += 2 {
+		k := m.Content[i].Value
+		if w, ok := want[k]; ok {
+			if got := Describe(m.Content[i+1]); got != w {
+				t.Errorf("Describe(%s) = %q, want %q", k, got, w)
+			}
+		}
+	}
+	// An alias cycle cannot be built by the parser; a hand-made one
+	// resolves to nothing.
+	loop := &yaml.Node{Kind: yaml.AliasNode}
+	loop.Alias = loop
+	if Deref(loop) != nil || Describe(loop) != "an unresolvable alias" {
+		t.Errorf("alias cycle: Deref = %v, Describe = %q", Deref(loop), Describe(loop))
+	}
+}
