@@ -108,7 +108,9 @@ func blockingTransport(base *http.Transport) *http.Transport {
 	// The dialer of http.DefaultTransport, plus the check.
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refusePrivate}
 	t.DialContext = d.DialContext
-	t.DialTLSContext, t.DialTLS = nil, nil //nolint:staticcheck // DialTLS would be used when set
+	t.DialTLSContext = nil
+	//lint:ignore SA1019 a DialTLS set on the base would connect unchecked
+	t.DialTLS = nil
 	t.Proxy = nil
 	return t
 }
