@@ -76,6 +76,9 @@ type Config struct {
 	// the OpenSLO and alert-rule exports; nil means the conventions
 	// (prommap.Default).
 	Mapping *prommap.Config
+	// CheckWebhookURL, when set, vets a subscription's URL before it is
+	// stored (serve refuses literal private addresses with it).
+	CheckWebhookURL func(url string) error
 	// Notify wakes the webhook worker after a commit queued deliveries;
 	// nil means nothing to wake (River polls and listens by itself).
 	Notify func()

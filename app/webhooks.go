@@ -9,6 +9,14 @@ import (
 // Subscribe stores a webhook subscription of the tenant; its secret is
 // never returned again. Errors: EINVALID.
 func (a *App) Subscribe(ctx context.Context, tenant, actor string, s slorec.Subscription) (slorec.Subscription, error) {
+	if err := s.Validate(); err != nil {
+		return slorec.Subscription{}, err
+	}
+	if a.cfg.CheckWebhookURL != nil {
+		if err := a.cfg.CheckWebhookURL(s.URL); err != nil {
+			return slorec.Subscription{}, err
+		}
+	}
 	st := a.cfg.Tenant(tenant)
 	out, err := st.PutSubscription(ctx, s)
 	if err != nil {

@@ -112,7 +112,12 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 	// A subscription's URL is a tenant admin's input: unless allowed,
 	// the server's own networks (loopback, RFC 1918, cloud metadata) are
 	// off limits (SSRF).
-	sender := webhook.NewSender(webhook.SenderConfig{BlockPrivate: e.getenv("SLOREC_WEBHOOK_ALLOW_PRIVATE") != "true"})
+	blockPrivate := e.getenv("SLOREC_WEBHOOK_ALLOW_PRIVATE") != "true"
+	sender := webhook.NewSender(webhook.SenderConfig{BlockPrivate: blockPrivate})
+	var checkURL func(string) error
+	if blockPrivate {
+		checkURL = webhook.CheckURL
+	}
 	var notify, stop func()
 	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var ready func(context.Context) error
@@ -151,7 +156,7 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 		return nil, nil, err
 	}
 	a, err := app.New(app.Config{Tenant: func(t string) app.TenantStore { return st.Tenant(t) }, Advisor: advisorFor, Notify: notify,
-		Knowledge: knowledge, ChatModel: model, ChatModelName: info.Drafter, Mapping: mapping, Prometheus: prom})
+		Knowledge: knowledge, ChatModel: model, ChatModelName: info.Drafter, Mapping: mapping, Prometheus: prom, CheckWebhookURL: checkURL})
 	if err != nil {
 		stop()
 		return nil, nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 )
 
 // TestServeBlocksWebhooksToPrivateNetworks checks serve's default:
-// without SLOREC_WEBHOOK_ALLOW_PRIVATE a subscription to a receiver on
-// 127.0.0.1 is stored, but its delivery fails at the first attempt with
+// without SLOREC_WEBHOOK_ALLOW_PRIVATE a subscription to a literal
+// private address is refused, and one to a name that resolves to one
+// (localhost) is stored, but its delivery fails at the first attempt with
 // the blocked message, and the receiver is never called.
 func TestServeBlocksWebhooksToPrivateNetworks(t *testing.T) {
 	ctx := context.Background()
@@ -30,8 +32,17 @@ func TestServeBlocksWebhooksToPrivateNetworks(t *testing.T) {
 
 	const secret = "whsec-0123456789abcdef"
 	rcv, rsrv := newReceiver(t, secret)
+	events := []string{slorec.EventSLOModified, slorec.EventSLOAccepted}
+	// A literal private address is refused when subscribing.
+	for _, u := range []string{rsrv.URL + "/hooks/slo", "http://169.254.169.254/latest/meta-data", "https://[::1]:8443/x", "http://10.1.2.3/x"} {
+		code, body, _ := ad.do("POST", "/api/v1/webhooks", "application/json", mustJSON(t, slorec.Subscription{URL: u, Secret: secret, Events: events}))
+		require.Equal(t, http.StatusBadRequest, code, "%s: %s", u, body)
+		require.Contains(t, string(body), "is a private address; deliveries to private networks are blocked")
+	}
+	// A host name is checked where it resolves, at connect time.
+	byName := strings.Replace(rsrv.URL, "127.0.0.1", "localhost", 1)
 	var sub slorec.Subscription
-	ad.json("POST", "/api/v1/webhooks", slorec.Subscription{URL: rsrv.URL + "/hooks/slo", Secret: secret, Events: []string{slorec.EventSLOModified, slorec.EventSLOAccepted}}, http.StatusCreated, &sub)
+	ad.json("POST", "/api/v1/webhooks", slorec.Subscription{URL: byName + "/hooks/slo", Secret: secret, Events: events}, http.StatusCreated, &sub)
 
 	var commit struct {
 		Deliveries []slorec.Delivery `json:"deliveries"`
@@ -56,7 +67,8 @@ func TestServeBlocksWebhooksToPrivateNetworks(t *testing.T) {
 	require.Equal(t, slorec.DeliveryFailed, got.Status)
 	require.Equal(t, 1, got.Attempts, "a blocked destination is not retried")
 	require.Zero(t, got.LastStatusCode)
-	require.Equal(t, "destination 127.0.0.1 is a private address; deliveries to private networks are blocked (SLOREC_WEBHOOK_ALLOW_PRIVATE)", got.LastError)
+	// localhost may resolve to 127.0.0.1 or ::1 first.
+	require.Regexp(t, `^destination (127\.0\.0\.1|::1) is a private address; deliveries to private networks are blocked \(SLOREC_WEBHOOK_ALLOW_PRIVATE\)$`, got.LastError)
 
 	select {
 	case <-rcv.got:

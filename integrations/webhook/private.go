@@ -6,8 +6,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"syscall"
 	"time"
+
+	"github.com/slorec/slorec"
 )
 
 // blockedPrefixes are the ranges PrivateAddr refuses beyond what
@@ -119,4 +122,21 @@ func blockingTransport(base *http.Transport) *http.Transport {
 func blocked(err error) (*BlockedError, bool) {
 	var be *BlockedError
 	return be, errors.As(err, &be)
+}
+
+// CheckURL refuses, when a subscription is created, a URL whose host is
+// a literal private address (see PrivateAddr), so the mistake is a 400 at
+// once rather than a failed delivery later. Host names are not resolved
+// here (their addresses may change); the dialer checks them at connect
+// time. Errors are EINVALID.
+func CheckURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil // Subscription.Validate reports malformed URLs
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil || !PrivateAddr(a) {
+		return nil
+	}
+	return slorec.Errorf(slorec.EINVALID, "url: %s is a private address; deliveries to private networks are blocked (SLOREC_WEBHOOK_ALLOW_PRIVATE)", u.Hostname())
 }

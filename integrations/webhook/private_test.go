@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/integrations/webhook"
 )
 
@@ -108,4 +109,26 @@ func TestSendAllowsPrivateByDefault(t *testing.T) {
 
 	require.True(t, o.Delivered, o.Error)
 	require.Len(t, rc.got(), 1)
+}
+
+func TestCheckURL(t *testing.T) {
+	for raw, refused := range map[string]bool{
+		"http://127.0.0.1:9000/hook":              true,
+		"http://169.254.169.254/latest/meta-data": true,
+		"https://[::1]/x":                         true,
+		"https://[::ffff:10.0.0.1]/x":             true,
+		"http://192.168.1.10/x":                   true,
+		"https://8.8.8.8/x":                       false,
+		"https://hooks.example.com/x":             false,
+		"http://localhost:8080/x":                 false, // a name: checked when dialling
+		"::not a url":                             false, // Subscription.Validate's job
+	} {
+		err := webhook.CheckURL(raw)
+		if (err != nil) != refused {
+			t.Errorf("CheckURL(%q) = %v, want refused %v", raw, err, refused)
+		}
+		if err != nil && slorec.ErrorCode(err) != slorec.EINVALID {
+			t.Errorf("CheckURL(%q) code %s, want invalid", raw, slorec.ErrorCode(err))
+		}
+	}
 }
