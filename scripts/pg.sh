@@ -36,6 +36,10 @@ PG_MAJOR=17
 SUITE=trixie
 PG_HOME="${SLOREC_PG_HOME:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/slorec/pg}"
 PG_PORT="${SLOREC_PG_PORT:-55432}"
+# 1 GB holds the retrieval benchmark's 100k-chunk working set (posting
+# index, chunks, HNSW graph); PostgreSQL's compiled-in 128 MB does not, and
+# searches then read pages back from the OS cache (docs/performance.md).
+PG_SHARED_BUFFERS="${SLOREC_PG_SHARED_BUFFERS:-1GB}"
 ROOT="$PG_HOME/root"
 BIN="/usr/lib/postgresql/$PG_MAJOR/bin"          # path inside the chroot
 DATA=/var/lib/slorec-data                         # path inside the chroot
@@ -60,6 +64,7 @@ usage: $0 {setup|start|stop|reset|status|url}
 environment:
   SLOREC_PG_HOME  state directory (default \${XDG_CACHE_HOME:-\$HOME/.cache}/slorec/pg; now $PG_HOME)
   SLOREC_PG_PORT  TCP port on 127.0.0.1 (default 55432; now $PG_PORT)
+  SLOREC_PG_SHARED_BUFFERS  shared_buffers (default 1GB; now $PG_SHARED_BUFFERS)
 EOF
 }
 
@@ -262,6 +267,7 @@ do_start() {
 			"-c fsync=off"
 			"-c synchronous_commit=off"
 			"-c full_page_writes=off"
+			"-c shared_buffers=$PG_SHARED_BUFFERS"
 		)
 		if ! as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 start -o "${opts[*]}" >/dev/null; then
 			log "server failed to start; last lines of $ROOT$LOGFILE:"

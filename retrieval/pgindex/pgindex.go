@@ -142,6 +142,9 @@ func (ix *Index) Put(ctx context.Context, records []retrieval.Record) error {
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"knowledge_chunks"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return unavailable("put chunks", err)
 	}
+	if err := setSeqs(ctx, tx, cts); err != nil {
+		return err
+	}
 	if err := writeTerms(ctx, tx, cts, &st, bulk.active()); err != nil {
 		return err
 	}
@@ -393,6 +396,8 @@ func (ix *Index) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit
 	if err := firstErr(vecErr, textErr); err != nil {
 		return nil, err
 	}
+	// Each leg returns its hits whole: fetching only the fused k after
+	// fusion took one more round trip than it saved (docs/performance.md).
 	return retrieval.Fuse(q.Mode, q.K, vec, text), nil
 }
 

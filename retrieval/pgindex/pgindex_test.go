@@ -159,3 +159,81 @@ func BenchmarkPostgresIndex(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPostgresVectorRecall measures how much of the exact top 5 and
+// top 40 (a sequential scan ordered by cosine distance) the HNSW index
+// finds for the benchmark's queries, at hnsw.ef_search 40 (pgvector's
+// default, which the vector leg uses), 100 and 400.
+func BenchmarkPostgresVectorRecall(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			ctx := context.Background()
+			ix := open(b)
+			if err := ix.Put(ctx, indextest.Synthetic(n, 1)); err != nil {
+				b.Fatal(err)
+			}
+			conn, err := ix.pool.Acquire(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Release()
+			ids := func(sql string, args ...any) []string {
+				rows, err := conn.Query(ctx, sql, args...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				hits, err := collect(rows, func(*retrieval.Hit, float64) {})
+				if err != nil {
+					b.Fatal(err)
+				}
+				out := make([]string, len(hits))
+				for i, h := range hits {
+					out[i] = h.ID
+				}
+				return out
+			}
+			qs := indextest.Queries(100, 9, retrieval.VectorOnly)
+			exact := make([][]string, len(qs))
+			for i, q := range qs {
+				sql, args := vectorSQL(q, 40)
+				if _, err := conn.Exec(ctx, `SET enable_indexscan = off`); err != nil {
+					b.Fatal(err)
+				}
+				exact[i] = ids(sql, args...)
+				if _, err := conn.Exec(ctx, `RESET enable_indexscan`); err != nil {
+					b.Fatal(err)
+				}
+			}
+			share := func(want, got []string) float64 {
+				in := map[string]bool{}
+				for _, id := range got {
+					in[id] = true
+				}
+				n := 0
+				for _, id := range want {
+					if in[id] {
+						n++
+					}
+				}
+				return float64(n) / float64(len(want))
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				for _, ef := range []int{40, 100, 400} {
+					if _, err := conn.Exec(ctx, fmt.Sprintf(`SET hnsw.ef_search = %d`, ef)); err != nil {
+						b.Fatal(err)
+					}
+					var r5, r40 float64
+					for i, q := range qs {
+						sql, args := vectorSQL(q, 40)
+						got := ids(sql, args...)
+						r5 += share(exact[i][:5], got[:min(5, len(got))])
+						r40 += share(exact[i], got)
+					}
+					b.ReportMetric(r5/float64(len(qs)), fmt.Sprintf("recall@5-ef%d", ef))
+					b.ReportMetric(r40/float64(len(qs)), fmt.Sprintf("recall@40-ef%d", ef))
+				}
+			}
+		})
+	}
+}

@@ -8,11 +8,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/slorec/slorec"
 	"github.com/slorec/slorec/retrieval"
 )
 
 // The full-text leg is BM25 over an impact-ordered posting table
-// (migration 0005): one row per (term, chunk) with the chunk's term count,
+// (migrations 0005 and 0006): one row per (term, chunk), the chunk named
+// by its sequence number (knowledge_chunks.seq), with the chunk's term count,
 // its length and its impact, the BM25 term-frequency part, and a B-tree on
 // (term, impact DESC). A search reads each query term's postings from that
 // index, all of the rarer terms' and only the best few of the commoner
@@ -127,11 +129,41 @@ func reweighAll(ctx context.Context, tx pgx.Tx, ref float64) error {
 	return nil
 }
 
-// chunkTerms are one chunk's term counts and length.
+// chunkTerms are one chunk's term counts and length; seq is its
+// knowledge_chunks.seq, known once the chunk is stored (see setSeqs).
 type chunkTerms struct {
 	id     string
+	seq    int64
 	tf     map[string]int
 	length int
+}
+
+// setSeqs reads the sequence numbers the database gave the chunks of cts.
+func setSeqs(ctx context.Context, tx pgx.Tx, cts []chunkTerms) error {
+	ids := make([]string, len(cts))
+	for i, ct := range cts {
+		ids[i] = ct.id
+	}
+	rows, err := tx.Query(ctx, `SELECT id, seq FROM knowledge_chunks WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return unavailable("write postings", err)
+	}
+	seqs := map[string]int64{}
+	var id string
+	var seq int64
+	if _, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+		seqs[id] = seq
+		return nil
+	}); err != nil {
+		return unavailable("write postings", err)
+	}
+	for i := range cts {
+		var ok bool
+		if cts[i].seq, ok = seqs[cts[i].id]; !ok {
+			return slorec.Errorf(slorec.EINTERNAL, "write postings: chunk %q is not stored", cts[i].id)
+		}
+	}
+	return nil
 }
 
 func termsOf(chunks []retrieval.Chunk) []chunkTerms {
@@ -155,7 +187,7 @@ func (s *stats) add(cts []chunkTerms) {
 // their terms' document frequencies.
 const deletePostingsSQL = `WITH gone AS (
 		DELETE FROM knowledge_postings p USING knowledge_chunks c
-		WHERE c.doc_id = ANY($1) AND p.chunk_id = c.id
+		WHERE c.doc_id = ANY($1) AND p.chunk_seq = c.seq
 		RETURNING p.term)
 	UPDATE knowledge_terms t SET df = t.df - g.n
 	FROM (SELECT term, count(*) AS n FROM gone GROUP BY term) g
@@ -191,10 +223,10 @@ func copyPostings(ctx context.Context, tx pgx.Tx, cts []chunkTerms, ref float64)
 		slices.Sort(terms) // deterministic, and the primary key's order
 		for _, t := range terms {
 			tf := ct.tf[t]
-			rows = append(rows, []any{ct.id, t, int32(tf), int32(ct.length), impact(tf, ct.length, ref)})
+			rows = append(rows, []any{ct.seq, t, int32(tf), int32(ct.length), impact(tf, ct.length, ref)})
 		}
 	}
-	cols := []string{"chunk_id", "term", "tf", "chunk_len", "impact"}
+	cols := []string{"chunk_seq", "term", "tf", "chunk_len", "impact"}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"knowledge_postings"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return unavailable("write postings", err)
 	}
@@ -278,18 +310,25 @@ func (ix *Index) backfill(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := tx.Query(ctx, `SELECT id, title, section, body FROM knowledge_chunks WHERE terms_len IS NULL ORDER BY id FOR UPDATE`)
+	rows, err := tx.Query(ctx, `SELECT id, seq, title, section, body FROM knowledge_chunks WHERE terms_len IS NULL ORDER BY id FOR UPDATE`)
 	if err != nil {
 		return unavailable("write postings", err)
 	}
+	var seqs []int64
 	chunks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (retrieval.Chunk, error) {
 		var c retrieval.Chunk
-		return c, r.Scan(&c.ID, &c.Title, &c.Section, &c.Text)
+		var seq int64
+		err := r.Scan(&c.ID, &seq, &c.Title, &c.Section, &c.Text)
+		seqs = append(seqs, seq)
+		return c, err
 	})
 	if err != nil {
 		return unavailable("write postings", err)
 	}
 	cts := termsOf(chunks)
+	for i := range cts {
+		cts[i].seq = seqs[i]
+	}
 	if err := writeTerms(ctx, tx, cts, &st, false); err != nil {
 		return err
 	}
@@ -357,9 +396,12 @@ const (
 // that a posting scores idf·(k1+1)·tf / (tf + k1·(1 − b + b·len/avglen)),
 // its exact BM25 weight, in four operations. Each term's postings come
 // from the covering index by impact (an index-only scan), all of them or
-// the top $2; they are summed per chunk and the best joined to their
-// chunks. The tables appear in the order a bulk load locks them (see
-// bulkLoad).
+// the top $2; they are summed per chunk number and the best joined to
+// their chunks. Unfiltered, the best $3 are taken before the join, with
+// the ties at the cut (WITH TIES): chunk numbers do not follow ids, and
+// among equal scores the hits are the smallest ids, as in the in-memory
+// index. The tables
+// appear in the order a bulk load locks them (see bulkLoad).
 func textSQL(f retrieval.Filter, at filterAt) (string, []any) {
 	where, args := filterSQL(f, 7)
 	join, inner, limit := "", "", ""
@@ -367,9 +409,9 @@ func textSQL(f retrieval.Filter, at filterAt) (string, []any) {
 	case noFilter, inTop:
 		// Every scored chunk passes: rank before joining, so only the
 		// hits are read from knowledge_chunks.
-		limit = "ORDER BY score DESC, chunk_id LIMIT $3"
+		limit = "ORDER BY score DESC FETCH FIRST ($3) ROWS WITH TIES"
 		if at == inTop {
-			join = "JOIN knowledge_chunks c ON c.id = p.chunk_id"
+			join = "JOIN knowledge_chunks c ON c.seq = p.chunk_seq"
 			inner = "AND " + where
 		}
 	}
@@ -384,17 +426,17 @@ func textSQL(f retrieval.Filter, at filterAt) (string, []any) {
 				knowledge_terms t
 			WHERE t.term = ANY($1::text[]) AND t.df > 0
 		), scored AS (
-			SELECT top.chunk_id, sum(q.a * top.tf / (top.tf + q.c + q.d * top.chunk_len)) AS score
+			SELECT top.chunk_seq, sum(q.a * top.tf / (top.tf + q.c + q.d * top.chunk_len)) AS score
 			FROM q, LATERAL (
-				SELECT p.chunk_id, p.tf, p.chunk_len FROM knowledge_postings p %s
+				SELECT p.chunk_seq, p.tf, p.chunk_len FROM knowledge_postings p %s
 				WHERE p.term = q.term %s
 				ORDER BY p.impact DESC
 				LIMIT CASE WHEN q.read <= $6::int THEN NULL ELSE $2::int END) top
-			GROUP BY top.chunk_id
+			GROUP BY top.chunk_seq
 			%s
 		)
 		SELECT %s, scored.score
-		FROM scored JOIN knowledge_chunks c ON c.id = scored.chunk_id
+		FROM scored JOIN knowledge_chunks c ON c.seq = scored.chunk_seq
 		WHERE %s
 		ORDER BY scored.score DESC, c.id
 		LIMIT $3::int`, join, inner, limit, chunkCols, where), args
