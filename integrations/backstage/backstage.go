@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/internal/dirfs"
 )
 
 // Annotation and label keys slorec reads. They follow Backstage's key rules
@@ -207,16 +208,11 @@ func ParseFiles(paths ...string) (*Result, error) {
 // and any other name), as ParseFS does. It returns ENOTFOUND when dir does
 // not exist.
 func ParseDir(dir string) (*Result, error) {
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, slorec.Errorf(slorec.ENOTFOUND, "backstage catalog %s: no such directory", dir)
-	case err != nil:
-		return nil, fmt.Errorf("read backstage catalog: %w", err)
-	case !fi.IsDir():
-		return nil, slorec.Errorf(slorec.EINVALID, "backstage catalog %s: not a directory", dir)
+	fsys, err := dirfs.Open("backstage catalog", dir)
+	if err != nil {
+		return nil, err
 	}
-	return ParseFS(os.DirFS(dir))
+	return ParseFS(fsys)
 }
 
 // ParseFS imports every .yaml and .yml file of fsys as one catalog, in

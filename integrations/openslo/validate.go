@@ -16,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/slorec/slorec"
+	"github.com/slorec/slorec/internal/dirfs"
 )
 
 // EnvSchemas names the environment variable holding the directory of the
@@ -129,16 +130,11 @@ func NewValidator(fsys fs.FS) (*Validator, error) {
 // NewValidatorDir compiles the schemas in dir, as NewValidator does. It
 // returns ENOTFOUND when dir does not exist.
 func NewValidatorDir(dir string) (*Validator, error) {
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, slorec.Errorf(slorec.ENOTFOUND, "openslo schemas %s: no such directory", dir)
-	case err != nil:
-		return nil, fmt.Errorf("openslo schemas: %w", err)
-	case !fi.IsDir():
-		return nil, slorec.Errorf(slorec.EINVALID, "openslo schemas %s: not a directory", dir)
+	fsys, err := dirfs.Open("openslo schemas", dir)
+	if err != nil {
+		return nil, err
 	}
-	return NewValidator(os.DirFS(dir))
+	return NewValidator(fsys)
 }
 
 // FindSchemas returns the schema directory: the value of EnvSchemas when
