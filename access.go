@@ -153,6 +153,11 @@ type DeliveryAttempt struct {
 	// NextAttemptAt is when to retry; zero means give up (failed) when
 	// not delivered.
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	// DeactivateSubscription, set when the receiver answered 410 Gone,
+	// deactivates the delivery's subscription with the attempt, as
+	// deleting it would: nothing more is queued for it, and its other
+	// pending deliveries are given up unsent.
+	DeactivateSubscription bool `json:"deactivate_subscription,omitempty"`
 }
 
 // IdempotencyRecord is the stored outcome of a POST sent with an

@@ -123,7 +123,9 @@ type Outbox interface {
 	// delivery: attempts+1, last status and error, and the status
 	// (delivered, with DeliveredAt = a.At; pending with NextAttemptAt;
 	// failed when not delivered and NextAttemptAt is zero). A zero a.At
-	// means now. Errors: EINVALID (status code outside 0-599), ENOTFOUND,
+	// means now. With a.DeactivateSubscription the delivery's
+	// subscription is deactivated in the same write, as
+	// DeleteSubscription would. Errors: EINVALID (status code outside 0-599), ENOTFOUND,
 	// ECONFLICT (the delivery is no longer pending: a second worker must
 	// not overwrite the outcome of the first).
 	RecordAttempt(ctx context.Context, id string, a slorec.DeliveryAttempt) (slorec.Delivery, error)

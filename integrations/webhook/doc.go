@@ -31,8 +31,10 @@
 // # Outcomes and retries
 //
 // Sender.Send makes one attempt (10 s timeout, redirects not followed)
-// and classifies it: a 2xx is delivered; 410 Gone gives up at once (the
-// subscription should be deactivated); everything else, other 4xx
+// and classifies it: a 2xx is delivered; 410 Gone gives up at once and
+// deactivates the subscription (in the store, with the attempt: nothing
+// more is queued for it and its other pending deliveries are given up
+// unsent); everything else, other 4xx
 // included, is retried: see Sender.Send for why. Policy spaces the
 // retries: exponential from 30 s, capped at 1 h, equal jitter, a
 // Retry-After on 429 or 503 honoured up to the cap, and the delivery

@@ -98,6 +98,10 @@ func (o *outbox) RecordAttempt(_ context.Context, id string, a slorec.DeliveryAt
 	default:
 		d.Status = slorec.DeliveryPending
 	}
+	if sub, ok := o.subs[d.SubscriptionID]; ok && a.DeactivateSubscription {
+		sub.Active = false
+		o.subs[d.SubscriptionID] = sub
+	}
 	o.deliveries[id] = d
 	o.attempts[id] = append(o.attempts[id], a)
 	return d, nil

@@ -112,10 +112,10 @@ func (p Policy) Backoff(attempts int) time.Duration {
 // into the attempt to record: delivered; retried at o.At plus the
 // backoff, or plus Retry-After when that is longer, never more than Max;
 // or given up (zero NextAttemptAt) when the outcome is permanent or this
-// was the last attempt.
+// was the last attempt. A Gone outcome also deactivates the subscription.
 func (p Policy) Next(attempts int, o Outcome) slorec.DeliveryAttempt {
 	p = p.withDefaults()
-	a := slorec.DeliveryAttempt{At: o.At, StatusCode: o.StatusCode, Error: o.Error, Delivered: o.Delivered}
+	a := slorec.DeliveryAttempt{At: o.At, StatusCode: o.StatusCode, Error: o.Error, Delivered: o.Delivered, DeactivateSubscription: o.Gone}
 	switch {
 	case o.Delivered, o.Permanent:
 		return a

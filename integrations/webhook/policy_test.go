@@ -99,8 +99,12 @@ func TestNext(t *testing.T) {
 			want: slorec.DeliveryAttempt{At: at, StatusCode: 500, Error: failed.Error + "; gave up after 8 attempts"},
 		},
 		"A permanent failure should give up at once.": {
-			attempts: 1, outcome: webhook.Outcome{At: at, StatusCode: 410, Error: "gone", Permanent: true},
-			want: slorec.DeliveryAttempt{At: at, StatusCode: 410, Error: "gone"},
+			attempts: 1, outcome: webhook.Outcome{At: at, Error: "blocked", Permanent: true},
+			want: slorec.DeliveryAttempt{At: at, Error: "blocked"},
+		},
+		"A 410 Gone should give up at once and deactivate the subscription.": {
+			attempts: 1, outcome: webhook.Outcome{At: at, StatusCode: 410, Error: "gone", Permanent: true, Gone: true},
+			want: slorec.DeliveryAttempt{At: at, StatusCode: 410, Error: "gone", DeactivateSubscription: true},
 		},
 		"A Retry-After longer than the backoff should be honoured.": {
 			attempts: 1, outcome: webhook.Outcome{At: at, StatusCode: 429, RetryAfter: 10 * time.Minute},

@@ -38,6 +38,9 @@ type Outcome struct {
 	// destination refused by BlockPrivate, or a request that cannot be
 	// built.
 	Permanent bool
+	// Gone is true for 410 Gone: the receiver says the endpoint will not
+	// come back, so the subscription is deactivated.
+	Gone bool
 	// RetryAfter is the wait asked for by Retry-After on a 429 or 503;
 	// 0 when absent.
 	RetryAfter time.Duration
@@ -109,8 +112,9 @@ func (s *Sender) Timeout() time.Duration { return s.timeout }
 // classifies the answer:
 //
 //   - 2xx: delivered;
-//   - 410 Gone: permanent; the receiver says the endpoint is gone, so
-//     the subscription should be deactivated;
+//   - 410 Gone: permanent, and Gone: the receiver says the endpoint is
+//     gone, so the subscription is deactivated (Policy.Next asks the
+//     store to, with the attempt);
 //   - a private destination refused by BlockPrivate: permanent, since
 //     the URL will not change by itself;
 //   - anything else (3xx, other 4xx, 5xx, timeouts, transport errors):
@@ -158,8 +162,8 @@ func (s *Sender) Send(ctx context.Context, d slorec.Delivery, sub slorec.Subscri
 	case code >= 200 && code < 300:
 		o.Delivered = true
 	case code == http.StatusGone:
-		o.Permanent = true
-		o.Error = fmt.Sprintf("HTTP 410 Gone: the receiver says the endpoint is gone; not retried (deactivate subscription %s)", sub.ID)
+		o.Permanent, o.Gone = true, true
+		o.Error = fmt.Sprintf("HTTP 410 Gone: the receiver says the endpoint is gone; not retried, and subscription %s deactivated", sub.ID)
 	case code >= 300 && code < 400:
 		o.Error = fmt.Sprintf("HTTP %d: redirects are not followed (Location %q); update the subscription's URL", code, resp.Header.Get("Location"))
 	default:

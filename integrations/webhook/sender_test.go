@@ -56,10 +56,10 @@ func TestSend(t *testing.T) {
 			respond: status(http.StatusTooManyRequests, "Retry-After", "soon"),
 			want:    webhook.Outcome{StatusCode: 429},
 		},
-		"A 410 should give up and suggest deactivating the subscription.": {
+		"A 410 should give up and deactivate the subscription.": {
 			respond:   status(http.StatusGone),
-			want:      webhook.Outcome{StatusCode: 410, Permanent: true},
-			wantError: "deactivate subscription sub-1",
+			want:      webhook.Outcome{StatusCode: 410, Permanent: true, Gone: true},
+			wantError: "subscription sub-1 deactivated",
 		},
 	}
 	for name, tt := range tests {

@@ -122,16 +122,21 @@ func TestWorkerGivesUpAfterMaxAttempts(t *testing.T) {
 	require.True(t, d.NextAttemptAt.IsZero())
 }
 
-func TestWorkerGivesUpOnGone(t *testing.T) {
+func TestWorkerGivesUpOnGoneAndDeactivates(t *testing.T) {
 	rc := newReceiver(t, status(http.StatusGone))
 	o := newOutbox()
 	o.subscribe("sub-1", rc.URL)
 	o.add("d-1", "sub-1", time.Now())
+	// Due after the 410 has been recorded.
+	o.add("d-2", "sub-1", time.Now().Add(100*time.Millisecond))
 	startWorker(t, webhook.WorkerConfig{Outbox: o, PollInterval: 2 * time.Millisecond})
 
-	require.Eventually(t, func() bool { return o.get("d-1").Status == slorec.DeliveryFailed }, waitFor, tick)
+	require.Eventually(t, func() bool { return o.get("d-2").Status == slorec.DeliveryFailed }, waitFor, tick)
+	require.Equal(t, slorec.DeliveryFailed, o.get("d-1").Status)
 	require.Equal(t, 1, o.get("d-1").Attempts)
-	require.Len(t, rc.got(), 1)
+	require.Len(t, rc.got(), 1, "the second delivery is given up unsent")
+	require.Contains(t, o.get("d-2").LastError, "inactive")
+	require.Equal(t, []slorec.DeliveryAttempt{{At: o.attemptsOf("d-1")[0].At, StatusCode: 410, Error: o.get("d-1").LastError, DeactivateSubscription: true}}, o.attemptsOf("d-1"))
 }
 
 func TestWorkerNotifyWakesIt(t *testing.T) {

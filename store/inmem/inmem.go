@@ -681,6 +681,10 @@ func (s *Store) RecordAttempt(_ context.Context, id string, a slorec.DeliveryAtt
 	if err != nil {
 		return slorec.Delivery{}, err
 	}
+	if sub, ok := s.subs[d.SubscriptionID]; ok && a.DeactivateSubscription {
+		sub.Active = false
+		s.subs[d.SubscriptionID] = sub
+	}
 	s.deliveries[id] = d
 	return cloneDelivery(d), nil
 }

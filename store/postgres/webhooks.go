@@ -223,6 +223,11 @@ func (db *DB) RecordAttempt(ctx context.Context, id string, a slorec.DeliveryAtt
 		if err != nil {
 			return translate("record attempt", err)
 		}
+		if a.DeactivateSubscription {
+			if _, err := tx.Exec(ctx, `UPDATE webhook_subscriptions SET active = false WHERE tenant = $1 AND id = $2`, d.Tenant, d.SubscriptionID); err != nil {
+				return translate("deactivate subscription", err)
+			}
+		}
 		out = d
 		return nil
 	})

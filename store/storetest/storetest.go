@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Committing SLOs queues deliveries for active subscriptions to the event only.", testCommitSLOs},
 		{"A commit with a bad SLO, an unknown service or a bad event stores nothing.", testCommitSLOsAtomic},
 		{"An attempt delivers, schedules a retry or fails a delivery.", testRecordAttempt},
+		{"An attempt that deactivates the subscription (410 Gone) stops its deliveries.", testRecordAttemptDeactivates},
 		{"Due deliveries are pending ones whose time has come, earliest first.", testDueDeliveries},
 	}
 	for _, tt := range tests {

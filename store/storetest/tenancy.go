@@ -553,6 +553,52 @@ func Seed(t *testing.T, s store.TenantStore) { seed(t, s) }
 // Subscription returns a valid subscription to events, for adapter tests.
 func Subscription(events ...string) slorec.Subscription { return subscription(events...) }
 
+func testRecordAttemptDeactivates(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := s.Tenant("acme"), s.Tenant("globex")
+	seed(t, a)
+	seed(t, b)
+	gone, err := a.PutSubscription(ctx, subscription(slorec.EventSLOAccepted))
+	require.NoError(t, err)
+	other, err := a.PutSubscription(ctx, subscription(slorec.EventSLOAccepted))
+	require.NoError(t, err)
+	// Another tenant's subscription with the same URL is not touched.
+	theirs, err := b.PutSubscription(ctx, subscription(slorec.EventSLOAccepted))
+	require.NoError(t, err)
+	dels := commit(t, a, 0.99)
+	require.Len(t, dels, 2)
+	require.Equal(t, gone.ID, dels[0].SubscriptionID)
+	require.Len(t, commit(t, b, 0.99), 1)
+
+	t0 := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+	failed, err := s.RecordAttempt(ctx, dels[0].ID, slorec.DeliveryAttempt{At: t0, StatusCode: 410, Error: "HTTP 410 Gone", DeactivateSubscription: true})
+	require.NoError(t, err)
+	require.Equal(t, slorec.DeliveryFailed, failed.Status)
+	_, sub, err := s.Delivery(ctx, dels[0].ID)
+	require.NoError(t, err)
+	require.False(t, sub.Active, "the attempt deactivated the subscription")
+
+	active := map[string]bool{}
+	for _, ts := range []store.TenantStore{a, b} {
+		subs, err := ts.Subscriptions(ctx)
+		require.NoError(t, err)
+		for _, sub := range subs {
+			active[sub.ID] = sub.Active
+		}
+	}
+	require.Equal(t, map[string]bool{gone.ID: false, other.ID: true, theirs.ID: true}, active)
+	next := commit(t, a, 0.995)
+	require.Len(t, next, 1, "nothing more is queued for the deactivated subscription")
+	require.Equal(t, other.ID, next[0].SubscriptionID)
+
+	// Without the flag, a failed attempt leaves the subscription active.
+	_, err = s.RecordAttempt(ctx, dels[1].ID, slorec.DeliveryAttempt{At: t0, StatusCode: 404, Error: "HTTP 404"})
+	require.NoError(t, err)
+	_, sub, err = s.Delivery(ctx, dels[1].ID)
+	require.NoError(t, err)
+	require.True(t, sub.Active)
+}
+
 func testRecordAttempt(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a := s.Tenant("acme")
