@@ -197,6 +197,15 @@ func (g *GloVe) Dimensions() int { return g.dims }
 // Words returns the number of words in the vocabulary.
 func (g *GloVe) Words() int { return len(g.factor) }
 
+// Vocabulary returns the words, most frequent first (the file's order).
+func (g *GloVe) Vocabulary() []string {
+	out := make([]string, len(g.index))
+	for w, i := range g.index {
+		out[i] = w
+	}
+	return out
+}
+
 // EmbedQuery embeds one text. It fails only when ctx is done.
 func (g *GloVe) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
 	if err := ctx.Err(); err != nil {

@@ -127,6 +127,7 @@ func TestLoadGloVe(t *testing.T) {
 		g, err := embed.LoadGloVe(filepath.Join(writeFile(t, tinyGloVe()), "glove-100d.bin"))
 		require.NoError(t, err)
 		require.Equal(t, 4, g.Words())
+		require.Equal(t, []string{"alpha", "beta", "the", "café"}, g.Vocabulary(), "in the file's order")
 	})
 }
 

@@ -53,8 +53,9 @@ const BenchDims = 100
 // dimensions all their distances are nearly equal. Their intrinsic
 // dimension is still far higher than real embeddings' (each mixes 80 of
 // 5,000 random directions), so HNSW finds few of their exact neighbours at
-// 100k chunks (pgindex's BenchmarkPostgresVectorRecall): good for timing
-// the index's work, not for judging its recall.
+// 100k chunks (pgindex's BenchmarkPostgresVectorRecall: 23–31% of the
+// exact top 5, against 97% on real GloVe vectors at the same cost): good
+// for timing the index's work, not for judging its recall.
 func Synthetic(n int, seed uint64) []retrieval.Record {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	vocab := vocabulary(5000)
