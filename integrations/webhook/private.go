@@ -35,25 +35,48 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("64:ff9b:1::/48"),
 }
 
-// nat64 is the well-known NAT64 prefix (RFC 6052): its addresses embed
-// an IPv4 address in their last 32 bits, which a NAT64 gateway reaches.
-var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+// Prefixes whose addresses embed an IPv4 address that a gateway or relay
+// connects to:
+//   - NAT64 (RFC 6052), 64:ff9b::/96: in the last 32 bits;
+//   - 6to4 (RFC 3056), 2002::/16: in bits 16–47;
+//   - Teredo (RFC 4380), 2001::/32: the client's, inverted, in the last
+//     32 bits.
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+	teredo    = netip.MustParsePrefix("2001::/32")
+)
+
+// embeddedIPv4 returns the IPv4 address a NAT64, 6to4 or Teredo address
+// embeds.
+func embeddedIPv4(a netip.Addr) (netip.Addr, bool) {
+	b := a.As16()
+	switch {
+	case nat64.Contains(a):
+		return netip.AddrFrom4([4]byte(b[12:])), true
+	case sixToFour.Contains(a):
+		return netip.AddrFrom4([4]byte(b[2:6])), true
+	case teredo.Contains(a):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), true
+	}
+	return netip.Addr{}, false
+}
 
 // PrivateAddr reports whether a is a destination a Sender with
 // BlockPrivate refuses: loopback, private (RFC 1918, fc00::/7),
 // link-local (169.254.0.0/16 with the cloud metadata endpoint
 // 169.254.169.254, fe80::/10), unspecified, multicast, carrier-grade NAT
 // (100.64.0.0/10), the other special ranges in blockedPrefixes, and any
-// of those in IPv4-mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d)
-// form. An invalid address is refused too.
+// of those in IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d),
+// 6to4 (2002:aabb:ccdd::) or Teredo form. An invalid address is refused
+// too.
 func PrivateAddr(a netip.Addr) bool {
 	a = a.Unmap().WithZone("")
 	if !a.IsValid() {
 		return true
 	}
-	if nat64.Contains(a) {
-		b := a.As16()
-		return PrivateAddr(netip.AddrFrom4([4]byte(b[12:])))
+	if v4, ok := embeddedIPv4(a); ok {
+		return PrivateAddr(v4)
 	}
 	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() {
 		return true

@@ -36,10 +36,16 @@ func TestPrivateAddr(t *testing.T) {
 			addrs:   []string{"::127.0.0.1", "64:ff9b::127.0.0.1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::1"},
 			private: true,
 		},
+		"6to4 and Teredo forms of private addresses should be private.": {
+			// 127.0.0.1, 10.0.0.1 and 169.254.169.254 in 6to4; Teredo
+			// clients 10.0.0.1 and 127.0.0.1, inverted.
+			addrs:   []string{"2002:7f00:1::", "2002:a00:1::1", "2002:a9fe:a9fe::1", "2001:0:4136:e378:8000:63bf:f5ff:fffe", "2001:0:4136:e378:8000:63bf:80ff:fffe"},
+			private: true,
+		},
 		"Public IPv4 addresses should be allowed.": {addrs: []string{"8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.0", "172.32.0.1", "169.255.0.1"}},
 		"Public IPv6 addresses should be allowed.": {addrs: []string{"2001:4860::8888", "2001:4860:4860::8888", "2606:4700:4700::1111"}},
-		"Mapped and NAT64 public addresses should be allowed.": {
-			addrs: []string{"::ffff:8.8.8.8", "64:ff9b::8.8.8.8"},
+		"Mapped, NAT64, 6to4 and Teredo public addresses should be allowed.": {
+			addrs: []string{"::ffff:8.8.8.8", "64:ff9b::8.8.8.8", "2002:808:808::1", "2001:0:4136:e378:8000:63bf:f7f7:f7f7"},
 		},
 	}
 	for name, tt := range tests {
