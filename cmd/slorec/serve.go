@@ -122,7 +122,9 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var ready func(context.Context) error
 	if db, ok := st.(*postgres.DB); ok {
-		client, err := webhook.NewRiverClient(db.Pool(), st, sender, webhook.Policy{}, log)
+		// db is also a webhook.Requeuer, so the client sweeps up
+		// deliveries whose job River gave up on.
+		client, err := webhook.NewRiverClient(db.Pool(), db, sender, webhook.Policy{}, log)
 		if err != nil {
 			cancel()
 			return nil, nil, err

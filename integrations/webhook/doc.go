@@ -60,7 +60,10 @@
 //     store.DeliveryJob on QueueName in the commit's transaction; any
 //     replica's client works it, River's row locks keeping each job on
 //     one replica at a time; a retry is a River snooze until the
-//     delivery's next attempt (see RiverWorker).
+//     delivery's next attempt (see RiverWorker). The leading client
+//     also sweeps every SweepInterval: a pending delivery more than
+//     SweepAge overdue whose job River gave up on gets a new one
+//     (Requeuer, which the Postgres store implements).
 //
 // Run one engine per store, never both.
 package webhook

@@ -24,7 +24,52 @@ const (
 	// RiverMaxWorkers is the number of deliveries one client sends at
 	// once; replicas add up.
 	RiverMaxWorkers = 4
+	// SweepInterval is how often the leading client looks for pending
+	// deliveries without a live job (see Requeuer), and SweepAge how long
+	// past due a delivery must be to count: a delivery with a working job
+	// is attempted within seconds of coming due.
+	SweepInterval = 10 * time.Minute
+	SweepAge      = 15 * time.Minute
 )
+
+// Requeuer is an Outbox whose deliveries are River jobs
+// (store/postgres.DB): RequeueOverdue inserts the job again of each
+// pending delivery due before before, at most limit, skipping those whose
+// job is still live, and returns how many it inserted. Without it a
+// delivery whose job River discarded (after DeliveryMaxAttempts outbox
+// failures) would stay pending for ever.
+type Requeuer interface {
+	RequeueOverdue(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// SweepJob is the periodic job (kind "webhook_sweep") that calls
+// Requeuer.RequeueOverdue; River runs it on the leading client only.
+type SweepJob struct{}
+
+// Kind implements River's JobArgs.
+func (SweepJob) Kind() string { return "webhook_sweep" }
+
+// sweepWorker works SweepJob.
+type sweepWorker struct {
+	river.WorkerDefaults[SweepJob]
+	requeuer Requeuer
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// sweepBatch bounds one sweep; a longer backlog is taken by the next.
+const sweepBatch = 1000
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepJob]) error {
+	n, err := w.requeuer.RequeueOverdue(ctx, w.now().Add(-SweepAge), sweepBatch)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.WarnContext(ctx, "webhook deliveries without a live job requeued", slog.Int("deliveries", n))
+	}
+	return nil
+}
 
 // RiverWorker is the River worker of store.DeliveryJob (kind
 // "webhook_delivery"). Each run makes one attempt through the same step
@@ -93,7 +138,9 @@ func (w *RiverWorker) Work(ctx context.Context, job *river.Job[store.DeliveryJob
 // replica at a time. Start it with the server's context; cancelling that
 // context stops fetching and lets running sends finish (SoftStopTimeout
 // is one run's Timeout). River's schema must be migrated first
-// (rivermigrate). Errors: EINVALID, and River's configuration errors.
+// (rivermigrate). When outbox is a Requeuer, the client also sweeps
+// (SweepJob, every SweepInterval and once at start, on the leader only).
+// Errors: EINVALID, and River's configuration errors.
 func NewRiverClient(pool *pgxpool.Pool, outbox Outbox, sender *Sender, policy Policy, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
 	if pool == nil {
 		return nil, slorec.Errorf(slorec.EINVALID, "webhook river client: no pool")
@@ -106,9 +153,19 @@ func NewRiverClient(pool *pgxpool.Pool, outbox Outbox, sender *Sender, policy Po
 	if err := river.AddWorkerSafely(workers, w); err != nil {
 		return nil, fmt.Errorf("add webhook worker: %w", err)
 	}
+	var periodic []*river.PeriodicJob
+	if r, ok := outbox.(Requeuer); ok {
+		if err := river.AddWorkerSafely(workers, &sweepWorker{requeuer: r, now: w.dl.now, log: w.dl.log}); err != nil {
+			return nil, fmt.Errorf("add webhook sweep worker: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(SweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepJob{}, &river.InsertOpts{Queue: QueueName} },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:          map[string]river.QueueConfig{QueueName: {MaxWorkers: RiverMaxWorkers}},
 		Workers:         workers,
+		PeriodicJobs:    periodic,
 		Logger:          w.dl.log,
 		SoftStopTimeout: w.Timeout(nil),
 	})

@@ -21,6 +21,8 @@ import (
 	"github.com/slorec/slorec/integrations/webhook"
 	"github.com/slorec/slorec/internal/pgtest"
 	"github.com/slorec/slorec/store"
+	"github.com/slorec/slorec/store/postgres"
+	"github.com/slorec/slorec/store/storetest"
 )
 
 // riverDB returns a pool on a fresh database with River's schema.
@@ -233,4 +235,40 @@ func (c *countingOutbox) recorded() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n
+}
+
+// The Postgres store is the Requeuer serve's River client sweeps with.
+var _ webhook.Requeuer = (*postgres.DB)(nil)
+
+func TestRiverSweepRequeuesADeliveryWhoseJobWasDiscarded(t *testing.T) {
+	ctx := context.Background()
+	rc := newReceiver(t, nil)
+	db, err := postgres.Open(ctx, pgtest.URL(t))
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	acme := db.Tenant("acme")
+	storetest.Seed(t, acme)
+	sub := storetest.Subscription(slorec.EventSLOAccepted)
+	sub.URL = rc.URL
+	_, err = acme.PutSubscription(ctx, sub)
+	require.NoError(t, err)
+	slo := slorec.SLO{Service: "checkout", SLI: slorec.Availability, Target: 0.995}
+	_, dels, err := acme.CommitSLOs(ctx, []slorec.SLO{slo}, slorec.AuditRecord{Actor: "alice", Action: "slo.commit", Subject: "checkout"}, slorec.Event{Type: slorec.EventSLOAccepted})
+	require.NoError(t, err)
+	require.Len(t, dels, 1)
+	// River gave up on the job (say the database was down for each of
+	// its attempts) while the delivery, due an hour ago, stayed pending.
+	_, err = db.Pool().Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now()`)
+	require.NoError(t, err)
+	_, err = db.Pool().Exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = now() - interval '1 hour'`)
+	require.NoError(t, err)
+
+	startRiver(t, db.Pool(), db, webhook.Policy{})
+
+	require.Eventually(t, func() bool {
+		d, _, err := db.Delivery(ctx, dels[0].ID)
+		require.NoError(t, err)
+		return d.Status == slorec.DeliveryDelivered
+	}, 20*time.Second, 20*time.Millisecond, "the sweep at start requeues the delivery and it is sent")
+	require.Len(t, rc.got(), 1)
 }

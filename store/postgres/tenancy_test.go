@@ -245,3 +245,49 @@ func TestCommitSLOsRollsBackWhenTheJobCannotBeInserted(t *testing.T) {
 	require.ErrorContains(t, err, "delivery jobs")
 	storetest.RequireNothingCommitted(t, db, "acme")
 }
+
+func TestRequeueOverdueReplacesOnlyJobsRiverGaveUpOn(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	db := openURL(t, url)
+	acme := db.Tenant("acme")
+	storetest.Seed(t, acme)
+	for range 3 {
+		_, err := acme.PutSubscription(ctx, storetest.Subscription(slorec.EventSLOAccepted))
+		require.NoError(t, err)
+	}
+	audit := slorec.AuditRecord{Actor: "alice", Action: "slo.commit", Subject: "checkout"}
+	slo := slorec.SLO{Service: "checkout", SLI: slorec.Availability, Target: 0.995}
+	_, dels, err := acme.CommitSLOs(ctx, []slorec.SLO{slo}, audit, slorec.Event{Type: slorec.EventSLOAccepted})
+	require.NoError(t, err)
+	require.Len(t, dels, 3)
+	stuck, live, done := dels[0].ID, dels[1].ID, dels[2].ID
+	c := connect(t, url)
+	// River gave up on the first delivery's job; the second's is still
+	// queued; the third was delivered. All three were due an hour ago.
+	_, err = c.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE args->>'delivery_id' = $1`, stuck)
+	require.NoError(t, err)
+	_, err = c.Exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = now() - interval '1 hour'`)
+	require.NoError(t, err)
+	_, err = db.RecordAttempt(ctx, done, slorec.DeliveryAttempt{StatusCode: 204, Delivered: true})
+	require.NoError(t, err)
+
+	n, err := db.RequeueOverdue(ctx, time.Now().Add(-15*time.Minute), 0)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "only the delivery without a live job gets one")
+	jobs := riverJobs(t, url)
+	require.Len(t, jobs, 4)
+	require.Equal(t, [4]string{"webhook_delivery", "webhooks", "8", stuck}, jobs[3])
+
+	n, err = db.RequeueOverdue(ctx, time.Now().Add(-15*time.Minute), 0)
+	require.NoError(t, err)
+	require.Zero(t, n, "the new job is live now, so a second sweep skips it")
+	n, err = db.RequeueOverdue(ctx, time.Now().Add(-2*time.Hour), 0)
+	require.NoError(t, err)
+	require.Zero(t, n, "deliveries due after before are left alone")
+	perDelivery := map[string]int{}
+	for _, j := range riverJobs(t, url) {
+		perDelivery[j[3]]++
+	}
+	require.Equal(t, map[string]int{stuck: 2, live: 1, done: 1}, perDelivery)
+}

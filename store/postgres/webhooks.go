@@ -163,10 +163,7 @@ func (t *tenantDB) CommitSLOs(ctx context.Context, slos []slorec.SLO, audit slor
 				return translate("insert delivery", err)
 			}
 			deliveries = append(deliveries, d)
-			jobs = append(jobs, river.InsertManyParams{
-				Args:       store.DeliveryJob{DeliveryID: d.ID},
-				InsertOpts: &river.InsertOpts{Queue: store.DeliveryQueue, MaxAttempts: store.DeliveryMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}},
-			})
+			jobs = append(jobs, deliveryJob(d.ID))
 		}
 		if len(jobs) > 0 {
 			if _, err := t.river.InsertManyTx(ctx, tx, jobs); err != nil {
@@ -232,6 +229,59 @@ func (db *DB) RecordAttempt(ctx context.Context, id string, a slorec.DeliveryAtt
 		return nil
 	})
 	return out, err
+}
+
+// deliveryJob is the River job of one delivery, as the commit inserts it
+// and RequeueOverdue inserts it again. Unique by its args (the delivery
+// id) among jobs not finalized or completed, so a second insert while
+// one is queued, scheduled or running is skipped.
+func deliveryJob(id string) river.InsertManyParams {
+	return river.InsertManyParams{
+		Args:       store.DeliveryJob{DeliveryID: id},
+		InsertOpts: &river.InsertOpts{Queue: store.DeliveryQueue, MaxAttempts: store.DeliveryMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}},
+	}
+}
+
+// RequeueOverdue inserts the job again of every pending delivery due
+// before before (at most limit, 0 meaning 100, the longest overdue
+// first) and returns how many it inserted. A delivery whose job is still
+// queued, scheduled or running is skipped by the job's uniqueness; one
+// whose job River gave up on (discarded after DeliveryMaxAttempts outbox
+// failures, say while the database was down) or that was cancelled by
+// hand gets a new one, so it is not pending forever. The River client of
+// integrations/webhook calls it periodically.
+func (db *DB) RequeueOverdue(ctx context.Context, before time.Time, limit int) (int, error) {
+	inserted := 0
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM webhook_deliveries
+			WHERE status = 'pending' AND next_attempt_at < $1
+			ORDER BY next_attempt_at, id COLLATE "C" LIMIT $2`, before, store.ListLimit(limit))
+		if err != nil {
+			return translate("read overdue deliveries", err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return translate("read overdue deliveries", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		jobs := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			jobs[i] = deliveryJob(id)
+		}
+		res, err := db.river.InsertManyTx(ctx, tx, jobs)
+		if err != nil {
+			return translate("insert delivery jobs", err)
+		}
+		for _, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				inserted++
+			}
+		}
+		return nil
+	})
+	return inserted, err
 }
 
 // DueDeliveries implements store.Outbox.
