@@ -32,6 +32,9 @@ fi
 "$go" vet ./...
 
 log=$(mktemp)
+# internal/pgtest names in this file every test it gives a database.
+SLOREC_PGTEST_LOG=$(mktemp)
+export SLOREC_PGTEST_LOG
 status=0
 # The race detector slows the eval suites about tenfold; cmd/slorec runs
 # several of them end to end, so the default 10-minute package timeout is
@@ -43,23 +46,25 @@ grep -E '^(ok|FAIL|\?|panic:)|--- (FAIL|SKIP)' "$log" || true
 pass=$(grep -c -- '--- PASS' "$log" || true)
 skip=$(grep -c -- '--- SKIP' "$log" || true)
 fail=$(grep -c -- '--- FAIL' "$log" || true)
-# go test prints each package's -v output as one block ending in its
-# ok/FAIL line. Count the passes that used PostgreSQL: every test of the
-# Postgres adapter and, elsewhere, tests named Test...Postgres....
-pgpass=$(awk '
-	/^(ok|FAIL|\?) / { total += ($2 ~ /\/store\/postgres$/) ? n : m; n = 0; m = 0; next }
-	/--- PASS/ { n++ }
-	/--- PASS: Test[A-Za-z0-9_]*Postgres/ { m++ }
-	END { print total + 0 }' "$log")
-# Name the Postgres-backed tests that ran, so the log shows them executed.
-awk '
-	/^(ok|FAIL|\?) / { if ($2 ~ /\/store\/postgres$/) for (i = 0; i < n; i++) print "PG " buf[i]; n = 0; next }
-	/--- PASS: Test[A-Za-z0-9_]*Postgres/ { print "PG " $0; next }
-	/^--- PASS/ { buf[n++] = $0 }' "$log"
+# The passes that used PostgreSQL: the tests internal/pgtest gave a
+# database (package directory and name; a test counts once however many
+# it got), matched to their "--- PASS: name" lines. go test -v prints
+# each package's output as one block ending in its ok/FAIL line, which
+# names the package. Listed in the log, so it shows them executed.
+module=$("$go" list -m)
+pgnames=$(awk -v root="$PWD" -v module="$module" '
+	FNR == NR { used[$0] = 1; next }
+	/^(ok|FAIL) / {
+		dir = root substr($2, length(module) + 1)
+		for (i = 0; i < n; i++) if ((dir "\t" name[i]) in used && !((dir "\t" name[i]) in seen)) { seen[dir "\t" name[i]] = 1; print "PG " line[i] }
+		n = 0; next }
+	/--- PASS: / { line[n] = $0; nm = $0; sub(/^ *--- PASS: /, "", nm); sub(/ \(.*$/, "", nm); name[n++] = nm }' "$SLOREC_PGTEST_LOG" "$log")
+[ -n "$pgnames" ] && echo "$pgnames"
+pgpass=$(printf '%s' "$pgnames" | grep -c '^PG ' || true)
 echo "test.sh: $pass passed, $skip skipped, $fail failed; $pgpass of the passes ran against PostgreSQL"
 if [ "$status" -ne 0 ]; then
 	echo "test.sh: go test failed; full output follows" >&2
 	cat "$log" >&2
 fi
-rm -f "$log"
+rm -f "$log" "$SLOREC_PGTEST_LOG"
 exit "$status"

@@ -5,6 +5,9 @@
 // Without DATABASE_URL a test is skipped with the command to run, except
 // when CI=true: there a missing database fails the test, so CI can never
 // pass by skipping its database tests.
+//
+// With SLOREC_PGTEST_LOG set, each test given a database is named in that
+// file (see LogEnv).
 package pgtest
 
 import (
@@ -61,5 +64,33 @@ func URL(t testing.TB) string {
 		t.Fatalf("parse DATABASE_URL: %v", err)
 	}
 	u.Path = "/" + name
+	record(t)
 	return u.String()
+}
+
+// LogEnv names a file to which URL appends, for each test that gets a
+// database, the test binary's working directory (its package's) and the
+// test's name, tab-separated, one per line: scripts/test.sh counts the
+// passed tests it lists as the ones that ran against PostgreSQL.
+const LogEnv = "SLOREC_PGTEST_LOG"
+
+func record(t testing.TB) {
+	path := os.Getenv(LogEnv)
+	if path == "" {
+		return
+	}
+	// One short write per line with O_APPEND: lines from test binaries
+	// running at once do not interleave.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatalf("pgtest: %s: %v", LogEnv, err)
+	}
+	defer f.Close()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	if _, err := f.WriteString(dir + "\t" + t.Name() + "\n"); err != nil {
+		t.Fatalf("pgtest: %s: %v", LogEnv, err)
+	}
 }
