@@ -188,13 +188,18 @@ func riverJobs(t *testing.T, url string) [][4]string {
 	return out
 }
 
-func TestCommitSLOsInsertsOneRiverJobPerDelivery(t *testing.T) {
+// commitToSubscribers seeds tenant acme of a fresh database with subs
+// subscriptions to slo.accepted and commits one SLO, returning the
+// database, its URL, the committed SLO and audit record, and the
+// deliveries queued (one per subscription).
+func commitToSubscribers(t *testing.T, subs int) (*postgres.DB, string, slorec.SLO, slorec.AuditRecord, []slorec.Delivery) {
+	t.Helper()
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	db := openURL(t, url)
 	acme := db.Tenant("acme")
 	storetest.Seed(t, acme)
-	for range 2 {
+	for range subs {
 		_, err := acme.PutSubscription(ctx, storetest.Subscription(slorec.EventSLOAccepted))
 		require.NoError(t, err)
 	}
@@ -202,7 +207,14 @@ func TestCommitSLOsInsertsOneRiverJobPerDelivery(t *testing.T) {
 	slo := slorec.SLO{Service: "checkout", SLI: slorec.Availability, Target: 0.995}
 	_, dels, err := acme.CommitSLOs(ctx, []slorec.SLO{slo}, audit, slorec.Event{Type: slorec.EventSLOAccepted})
 	require.NoError(t, err)
-	require.Len(t, dels, 2)
+	require.Len(t, dels, subs)
+	return db, url, slo, audit, dels
+}
+
+func TestCommitSLOsInsertsOneRiverJobPerDelivery(t *testing.T) {
+	ctx := context.Background()
+	db, url, slo, audit, dels := commitToSubscribers(t, 2)
+	acme := db.Tenant("acme")
 
 	want := [][4]string{
 		{"webhook_delivery", "webhooks", "8", dels[0].ID},
@@ -212,7 +224,7 @@ func TestCommitSLOsInsertsOneRiverJobPerDelivery(t *testing.T) {
 
 	ghost := slo
 	ghost.Service = "ghost"
-	_, _, err = acme.CommitSLOs(ctx, []slorec.SLO{slo, ghost}, audit, slorec.Event{Type: slorec.EventSLOAccepted})
+	_, _, err := acme.CommitSLOs(ctx, []slorec.SLO{slo, ghost}, audit, slorec.Event{Type: slorec.EventSLOAccepted})
 	require.Equal(t, slorec.ENOTFOUND, slorec.ErrorCode(err))
 	require.Equal(t, want, riverJobs(t, url), "a failed commit inserts no job")
 
@@ -248,24 +260,12 @@ func TestCommitSLOsRollsBackWhenTheJobCannotBeInserted(t *testing.T) {
 
 func TestRequeueOverdueReplacesOnlyJobsRiverGaveUpOn(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.URL(t)
-	db := openURL(t, url)
-	acme := db.Tenant("acme")
-	storetest.Seed(t, acme)
-	for range 3 {
-		_, err := acme.PutSubscription(ctx, storetest.Subscription(slorec.EventSLOAccepted))
-		require.NoError(t, err)
-	}
-	audit := slorec.AuditRecord{Actor: "alice", Action: "slo.commit", Subject: "checkout"}
-	slo := slorec.SLO{Service: "checkout", SLI: slorec.Availability, Target: 0.995}
-	_, dels, err := acme.CommitSLOs(ctx, []slorec.SLO{slo}, audit, slorec.Event{Type: slorec.EventSLOAccepted})
-	require.NoError(t, err)
-	require.Len(t, dels, 3)
+	db, url, _, _, dels := commitToSubscribers(t, 3)
 	stuck, live, done := dels[0].ID, dels[1].ID, dels[2].ID
 	c := connect(t, url)
 	// River gave up on the first delivery's job; the second's is still
 	// queued; the third was delivered. All three were due an hour ago.
-	_, err = c.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE args->>'delivery_id' = $1`, stuck)
+	_, err := c.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE args->>'delivery_id' = $1`, stuck)
 	require.NoError(t, err)
 	_, err = c.Exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = now() - interval '1 hour'`)
 	require.NoError(t, err)
