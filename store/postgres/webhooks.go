@@ -233,8 +233,10 @@ func (db *DB) RecordAttempt(ctx context.Context, id string, a slorec.DeliveryAtt
 
 // deliveryJob is the River job of one delivery, as the commit inserts it
 // and RequeueOverdue inserts it again. Unique by its args (the delivery
-// id) among jobs not finalized or completed, so a second insert while
-// one is queued, scheduled or running is skipped.
+// id) in River's default unique states (every state but discarded and
+// cancelled), so a second insert while one is queued, scheduled,
+// retryable or running is skipped. A completed job blocks one too, but a
+// job completes only when its delivery is no longer pending.
 func deliveryJob(id string) river.InsertManyParams {
 	return river.InsertManyParams{
 		Args:       store.DeliveryJob{DeliveryID: id},
