@@ -403,16 +403,17 @@ func (ix *Index) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit
 
 // vectorSQL is the vector leg's query and its arguments. The dimension is
 // an integer formatted into the SQL (the cast must be literal to match the
-// index expression); everything else is a parameter.
+// index expression), and so is the depth (an int), so that a generic plan
+// knows the limit as a custom one does; everything else is a parameter.
 func vectorSQL(q retrieval.Query, depth int) (string, []any) {
 	d := len(q.Vector)
-	where, args := filterSQL(q.Filter, 4)
+	where, args := filterSQL(q.Filter, 3)
 	sql := fmt.Sprintf(`SELECT %s, 1 - (embedding::vector(%d) <=> $1::vector(%d)) AS score
 		FROM knowledge_chunks
 		WHERE dims = %d AND model = $2 AND %s
 		ORDER BY embedding::vector(%d) <=> $1::vector(%d)
-		LIMIT $3`, chunkCols, d, d, d, where, d, d)
-	return sql, append([]any{pgvector.NewVector(q.Vector), q.Model, depth}, args...)
+		LIMIT %d`, chunkCols, d, d, d, where, d, d, depth)
+	return sql, append([]any{pgvector.NewVector(q.Vector), q.Model}, args...)
 }
 
 // vectorLeg orders by cosine distance on the dimension's HNSW index. The
@@ -421,20 +422,53 @@ func vectorSQL(q retrieval.Query, depth int) (string, []any) {
 // returning fewer rows than asked.
 func (ix *Index) vectorLeg(ctx context.Context, q retrieval.Query, depth int) ([]retrieval.Hit, error) {
 	sql, args := vectorSQL(q, depth)
+	hits, err := ix.read(ctx, "vector search", legSettings(q.Filter, "hnsw.iterative_scan", "relaxed_order"), sql, args,
+		func(h *retrieval.Hit, s float64) { h.VectorLeg.Score = s })
+	if err != nil {
+		return nil, err
+	}
+	// relaxed_order may return near-ties slightly out of order.
+	return retrieval.Top(hits, depth), nil
+}
+
+// legSettings are the settings a leg's query runs with: its own (name,
+// value pairs) and, unfiltered, a generic plan. An unfiltered leg's
+// statement has one plan whatever its parameters (tested), and planning
+// it afresh for every search, as Postgres does a prepared statement
+// whose custom plans it does not judge dearer than the generic one, cost
+// the text leg 0.4 ms of its 2.5 at 100k chunks (docs/performance.md).
+// A filtered leg keeps custom plans, so the planner sees how selective
+// the filter is.
+func legSettings(f retrieval.Filter, own ...string) []string {
+	if len(f.Kinds)+len(f.Services)+len(f.Tags) == 0 {
+		own = append(own, "plan_cache_mode", "force_generic_plan")
+	}
+	return own
+}
+
+// read runs one query in a read-only transaction with settings (name,
+// value pairs) local to it, in one round trip: BEGIN, set_config, the
+// query and COMMIT in one pgx batch. The names and values are the
+// package's constants, never input.
+func (ix *Index) read(ctx context.Context, op string, settings []string, sql string, args []any, set func(*retrieval.Hit, float64)) ([]retrieval.Hit, error) {
 	conn, err := ix.pool.Acquire(ctx)
 	if err != nil {
-		return nil, unavailable("vector search", err)
+		return nil, unavailable(op, err)
 	}
 	defer conn.Release()
-	// One round trip: the setting is local to a transaction opened and
-	// closed in the same batch.
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN READ ONLY`)
-	b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
+	if len(settings) > 0 {
+		var calls []string
+		for i := 0; i+1 < len(settings); i += 2 {
+			calls = append(calls, fmt.Sprintf("set_config('%s', '%s', true)", settings[i], settings[i+1]))
+		}
+		b.Queue(`SELECT ` + strings.Join(calls, ", "))
+	}
 	var hits []retrieval.Hit
 	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
 		var err error
-		hits, err = collect(rows, func(h *retrieval.Hit, s float64) { h.VectorLeg.Score = s })
+		hits, err = collect(rows, set)
 		return err
 	})
 	b.Queue(`COMMIT`)
@@ -446,10 +480,9 @@ func (ix *Index) vectorLeg(ctx context.Context, q retrieval.Query, depth int) ([
 		if errors.As(err, &e) {
 			return nil, err
 		}
-		return nil, unavailable("vector search", err)
+		return nil, unavailable(op, err)
 	}
-	// relaxed_order may return near-ties slightly out of order.
-	return retrieval.Top(hits, depth), nil
+	return hits, nil
 }
 
 func collect(rows pgx.Rows, set func(*retrieval.Hit, float64)) ([]retrieval.Hit, error) {

@@ -68,11 +68,91 @@ func TestPostgresVectorLegUsesTheHNSWIndex(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Contains(t, strings.Join(plan, "\n"), "Index Scan using "+hnswName(dims), strings.Join(plan, "\n"))
+	// The unfiltered leg runs on a generic plan (legSettings): it must be
+	// the same index scan.
+	generic := explainGeneric(t, ix, sql)
+	require.Contains(t, generic, "Index Scan using "+hnswName(dims), generic)
 
 	hits, err := ix.Search(ctx, q)
 	require.NoError(t, err)
 	require.Equal(t, recs[7].ID, hits[0].ID, "a vector finds itself first")
 	require.InDelta(t, 1.0, hits[0].VectorLeg.Score, 1e-5)
+}
+
+// explainGeneric is the generic plan of sql, the one a prepared statement
+// run with plan_cache_mode = force_generic_plan uses.
+func explainGeneric(t *testing.T, ix *Index, sql string) string {
+	t.Helper()
+	ctx := context.Background()
+	c, err := ix.pool.Acquire(ctx)
+	require.NoError(t, err)
+	defer c.Release()
+	// The simple protocol, straight from pgconn: pgx would want the
+	// parameters' values, which a generic plan is made without.
+	res, err := c.Conn().PgConn().Exec(ctx, "EXPLAIN (GENERIC_PLAN) "+sql).ReadAll()
+	require.NoError(t, err)
+	var plan []string
+	for _, r := range res {
+		for _, row := range r.Rows {
+			plan = append(plan, string(row[0]))
+		}
+	}
+	return strings.Join(plan, "\n")
+}
+
+func TestPostgresUnfilteredLegsReuseAGenericPlan(t *testing.T) {
+	ctx := context.Background()
+	ix := open(t)
+	recs := indextest.Synthetic(300, 4)
+	require.NoError(t, ix.Put(ctx, recs))
+	queries := indextest.Queries(12, 5, retrieval.Hybrid)
+	for _, q := range queries {
+		_, err := ix.Search(ctx, q)
+		require.NoError(t, err)
+	}
+	filtered := queries[0]
+	filtered.Filter.Kinds = []string{"runbook"}
+	for range 8 {
+		_, err := ix.Search(ctx, filtered)
+		require.NoError(t, err)
+	}
+	// Each leg's statement is prepared once per connection; count its
+	// plans over every connection the searches used.
+	type plans struct{ generic, custom int64 }
+	got := map[string]plans{}
+	for _, c := range ix.pool.AcquireAllIdle(ctx) {
+		rows, err := c.Query(ctx, `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements`)
+		require.NoError(t, err)
+		for rows.Next() {
+			var stmt string
+			var p plans
+			require.NoError(t, rows.Scan(&stmt, &p.generic, &p.custom))
+			key := "other"
+			switch {
+			case strings.HasPrefix(stmt, "WITH q AS") && strings.Contains(stmt, "kind = ANY"):
+				key = "text, filtered"
+			case strings.HasPrefix(stmt, "WITH q AS"):
+				key = "text"
+			case strings.Contains(stmt, "ORDER BY embedding") && strings.Contains(stmt, "kind = ANY"):
+				key = "vector, filtered"
+			case strings.Contains(stmt, "ORDER BY embedding"):
+				key = "vector"
+			}
+			sum := got[key]
+			got[key] = plans{sum.generic + p.generic, sum.custom + p.custom}
+		}
+		require.NoError(t, rows.Err())
+		c.Release()
+	}
+	for _, leg := range []string{"vector", "text"} {
+		require.Equal(t, plans{generic: int64(len(queries))}, got[leg], "%s leg: every unfiltered search on the generic plan, none planned afresh", leg)
+		// Filtered, Postgres decides (plan_cache_mode auto): custom plans
+		// for the first five runs on a connection at least. (A filtered
+		// text search that finds too few reads again: two statements.)
+		f := got[leg+", filtered"]
+		require.GreaterOrEqual(t, f.generic+f.custom, int64(8), "%s leg, filtered: %+v", leg, f)
+		require.GreaterOrEqual(t, f.custom, int64(5), "%s leg: a filtered search is planned for its filter", leg)
+	}
 }
 
 // searchIndexDefs are the definitions of the indexes and keys a bulk

@@ -463,11 +463,9 @@ func (ix *Index) textLeg(ctx context.Context, q retrieval.Query, depth int) ([]r
 	}
 	for {
 		sql, args := textSQL(q.Filter, at)
-		rows, err := ix.pool.Query(ctx, sql, append([]any{terms, topPostings(depth), depth, retrieval.BM25K1, retrieval.BM25B, PostingBudget}, args...)...)
-		if err != nil {
-			return nil, unavailable("text search", err)
-		}
-		hits, err := collect(rows, func(h *retrieval.Hit, s float64) { h.TextLeg.Score = s })
+		hits, err := ix.read(ctx, "text search", legSettings(q.Filter), sql,
+			append([]any{terms, topPostings(depth), depth, retrieval.BM25K1, retrieval.BM25B, PostingBudget}, args...),
+			func(h *retrieval.Hit, s float64) { h.TextLeg.Score = s })
 		if err != nil {
 			return nil, err
 		}

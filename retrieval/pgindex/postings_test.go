@@ -354,6 +354,13 @@ func TestPostgresPostingQueriesUseTheirIndexes(t *testing.T) {
 			p := explain(t, sql, append([]any{terms, 200, 40, retrieval.BM25K1, retrieval.BM25B, PostingBudget}, args...)...)
 			require.Contains(t, p, "Index Only Scan using knowledge_postings_impact", p)
 			require.NotContains(t, p, "Seq Scan on knowledge_postings", p)
+			if at == noFilter { // run on its generic plan (legSettings)
+				g := explainGeneric(t, ix, sql)
+				require.Contains(t, g, "Index Only Scan using knowledge_postings_impact", g)
+				require.Contains(t, g, "Index Scan using knowledge_chunks_seq_key", g)
+				require.NotContains(t, g, "Seq Scan on knowledge_postings", g)
+				require.NotContains(t, g, "Seq Scan on knowledge_chunks", g)
+			}
 			if at != afterTop { // the others join only their hits
 				require.NotContains(t, p, "Seq Scan on knowledge_chunks", p)
 			}
