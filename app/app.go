@@ -29,6 +29,7 @@ import (
 	"github.com/slorec/slorec/reasoning/recommend"
 	"github.com/slorec/slorec/reasoning/stats"
 	"github.com/slorec/slorec/retrieval"
+	"github.com/slorec/slorec/store"
 )
 
 // TenantStore is what app reads and writes of one tenant;
@@ -53,6 +54,8 @@ type TenantStore interface {
 	Subscriptions(ctx context.Context) ([]slorec.Subscription, error)
 	DeleteSubscription(ctx context.Context, id string) error
 	Deliveries(ctx context.Context, subscriptionID string, limit int) ([]slorec.Delivery, error)
+	ConversationTurns(ctx context.Context, id string, since time.Time) ([]store.Turn, error)
+	AppendTurn(ctx context.Context, id string, t store.Turn, keep int, expired time.Time) error
 }
 
 // Config configures an App.

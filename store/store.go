@@ -11,8 +11,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slorec/slorec"
 )
@@ -42,6 +45,7 @@ type TenantStore interface {
 	Feedback
 	Audit
 	Webhooks
+	Conversations
 	// CommitSLOs is the transactional outbox: in one transaction it
 	// stores slos as PutSLOs does, appends audit, and queues one delivery
 	// of event (its Tenant set to this tenant, its ID and At filled when
@@ -209,6 +213,67 @@ type Audit interface {
 	AppendAudit(ctx context.Context, rec slorec.AuditRecord) (slorec.AuditRecord, error)
 	// Audit returns matching records, newest first.
 	Audit(ctx context.Context, f slorec.AuditFilter) ([]slorec.AuditRecord, error)
+}
+
+// Conversations keeps the chat's conversations, so that a follow-up
+// question finds its context on any API replica, after a restart and
+// after the tenant's data changes. A turn's data is opaque to the store:
+// the chat's JSON.
+type Conversations interface {
+	// ConversationTurns returns conversation id's turns recorded at or
+	// after since, oldest first; none (nil) for an unknown conversation.
+	// Errors: EINVALID (a bad id).
+	ConversationTurns(ctx context.Context, id string, since time.Time) ([]Turn, error)
+	// AppendTurn stores t as conversation id's newest turn and keeps its
+	// newest keep turns. In the same write it drops up to PruneBatch of
+	// the tenant's turns recorded before expired (conversations nobody
+	// continued), so storage stays bounded without a sweeper. Errors:
+	// EINVALID (a bad id, keep below 1, a zero At, Data not a JSON
+	// object).
+	AppendTurn(ctx context.Context, id string, t Turn, keep int, expired time.Time) error
+}
+
+// Turn is one stored turn of a conversation.
+type Turn struct {
+	At   time.Time
+	Data []byte // a JSON object
+}
+
+const (
+	// MaxConversationIDBytes bounds a conversation id.
+	MaxConversationIDBytes = 128
+	// PruneBatch is how many expired turns one AppendTurn drops at most.
+	PruneBatch = 100
+)
+
+// CheckTurn validates AppendTurn's arguments.
+func CheckTurn(id string, t Turn, keep int) error {
+	if err := CheckConversationID(id); err != nil {
+		return err
+	}
+	switch {
+	case keep < 1:
+		return slorec.Errorf(slorec.EINVALID, "conversation %q: keep %d turns (want at least 1)", id, keep)
+	case t.At.IsZero():
+		return slorec.Errorf(slorec.EINVALID, "conversation %q: a turn needs its time", id)
+	case !json.Valid(t.Data) || len(bytes.TrimSpace(t.Data)) == 0 || bytes.TrimSpace(t.Data)[0] != '{':
+		return slorec.Errorf(slorec.EINVALID, "conversation %q: a turn's data must be a JSON object", id)
+	}
+	return nil
+}
+
+// CheckConversationID validates a conversation id: 1 to
+// MaxConversationIDBytes bytes of UTF-8.
+func CheckConversationID(id string) error {
+	switch {
+	case id == "":
+		return slorec.Errorf(slorec.EINVALID, "conversation id: empty")
+	case len(id) > MaxConversationIDBytes:
+		return slorec.Errorf(slorec.EINVALID, "conversation id: longer than %d bytes", MaxConversationIDBytes)
+	case !utf8.ValidString(id):
+		return slorec.Errorf(slorec.EINVALID, "conversation id: not UTF-8")
+	}
+	return nil
 }
 
 // DeliveryJob is the job of sending one webhook delivery: River's job

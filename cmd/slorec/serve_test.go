@@ -573,6 +573,61 @@ func TestServeChatAndKnowledge(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, code)
 }
 
+// TestServeChatConversationsSpanReplicasOnPostgres runs two API servers
+// on one database: a follow-up asked of the other replica, and one asked
+// after the graph was ingested again (which rebuilds the chat engine),
+// still knows what "it" is. Another tenant's conversation of the same id
+// is not.
+func TestServeChatConversationsSpanReplicasOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	db := openPostgres(t)
+	_, acme, err := db.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
+	require.NoError(t, err)
+	_, globex, err := db.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
+	require.NoError(t, err)
+	one, two := client{t, startServer(t, db), acme}, client{t, startServer(t, db), acme}
+	g := client{t, one.base, globex}
+	for _, c := range []client{one, g} {
+		c.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+		code, body, _ := c.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
+		require.Equal(t, http.StatusOK, code, string(body))
+	}
+
+	type answer struct {
+		ConversationID string   `json:"conversation_id"`
+		Intent         string   `json:"intent"`
+		Services       []string `json:"services"`
+		Routing        struct {
+			FromContext bool `json:"from_context"`
+		} `json:"routing"`
+	}
+	var first answer
+	one.json("POST", "/api/v1/chat", map[string]any{"text": "explain the recommendation for payment-service"}, http.StatusOK, &first)
+	require.Equal(t, []string{"payment-service"}, first.Services)
+	id := first.ConversationID
+
+	var next answer
+	two.json("POST", "/api/v1/chat", map[string]any{"text": "what if it drops to 99%?", "conversation_id": id}, http.StatusOK, &next)
+	require.Equal(t, "what-if", next.Intent)
+	require.Equal(t, []string{"payment-service"}, next.Services, "the other replica knows the conversation")
+	require.True(t, next.Routing.FromContext)
+
+	two.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+	one.json("POST", "/api/v1/chat", map[string]any{"text": "and inventory-service?", "conversation_id": id}, http.StatusOK, &next)
+	require.Equal(t, "what-if", next.Intent, "the last intent survives the new data")
+	require.Equal(t, []string{"inventory-service"}, next.Services)
+
+	var theirs answer
+	g.json("POST", "/api/v1/chat", map[string]any{"text": "what if it drops to 99%?", "conversation_id": id}, http.StatusOK, &theirs)
+	require.Equal(t, id, theirs.ConversationID)
+	require.False(t, theirs.Routing.FromContext, "another tenant's conversation of that id is not theirs")
+	require.NotEqual(t, []string{"payment-service"}, theirs.Services)
+
+	var turns int
+	require.NoError(t, db.Pool().QueryRow(ctx, `SELECT count(*) FROM chat_turns WHERE tenant = 'acme' AND conversation = $1`, id).Scan(&turns))
+	require.Equal(t, 3, turns)
+}
+
 // TestServeCountsModelCallsAndFallbacks configures a model that refuses
 // every call: the explanation falls back, and /metrics says so.
 func TestServeCountsModelCallsAndFallbacks(t *testing.T) {

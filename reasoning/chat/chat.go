@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -147,7 +148,13 @@ type Config struct {
 	// log discards the call's output, so no unrecorded model text
 	// reaches a user.
 	Audit advisor.Auditor
-	// MaxConversations and MaxTurns bound the memory; zero means the
+	// Memory keeps the conversations; nil means an in-process LRU of
+	// MaxConversations (NewLRU), which forgets them with the engine. The
+	// API gives it the tenant's store (app), so a conversation continues
+	// on any replica and after the data changes.
+	Memory Memory
+	// MaxConversations bounds the default memory; MaxTurns is how many
+	// turns of a conversation are kept, in any memory. Zero means the
 	// defaults.
 	MaxConversations int
 	MaxTurns         int
@@ -166,16 +173,82 @@ type Engine struct {
 	// declared are the fleet's declared services, sorted.
 	declared []string
 
+	breaker breaker
+}
+
+// Memory keeps conversations' turns, oldest first. Implementations are
+// safe for concurrent use.
+type Memory interface {
+	// Turns returns conversation id's remembered turns; none (nil, nil)
+	// for a conversation it does not know.
+	Turns(ctx context.Context, id string) ([]Turn, error)
+	// Append records t as id's newest turn, keeping the last keep.
+	Append(ctx context.Context, id string, t Turn, keep int) error
+}
+
+// LRU is the in-process Memory: at most max conversations, the least
+// recently used forgotten first.
+type LRU struct {
+	max   int
 	mu    sync.Mutex
 	convs map[string]*list.Element // of *conversation
 	lru   *list.List               // front: most recently used
-
-	breaker breaker
 }
 
 type conversation struct {
 	id    string
 	turns []Turn
+}
+
+// NewLRU returns an empty LRU memory of at most max conversations
+// (DefaultMaxConversations when max is not positive).
+func NewLRU(max int) *LRU {
+	if max <= 0 {
+		max = DefaultMaxConversations
+	}
+	return &LRU{max: max, convs: map[string]*list.Element{}, lru: list.New()}
+}
+
+// Turns implements Memory, marking the conversation used.
+func (m *LRU) Turns(_ context.Context, id string) ([]Turn, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if el, ok := m.convs[id]; ok {
+		m.lru.MoveToFront(el)
+		return slices.Clone(el.Value.(*conversation).turns), nil
+	}
+	return nil, nil
+}
+
+// Append implements Memory.
+func (m *LRU) Append(_ context.Context, id string, t Turn, keep int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, ok := m.convs[id]
+	if ok {
+		m.lru.MoveToFront(el)
+	} else {
+		el = m.lru.PushFront(&conversation{id: id})
+		m.convs[id] = el
+		for m.lru.Len() > m.max {
+			old := m.lru.Back()
+			m.lru.Remove(old)
+			delete(m.convs, old.Value.(*conversation).id)
+		}
+	}
+	c := el.Value.(*conversation)
+	c.turns = append(c.turns, t)
+	if n := len(c.turns) - keep; n > 0 {
+		c.turns = slices.Delete(c.turns, 0, n)
+	}
+	return nil
+}
+
+// Len returns how many conversations the memory holds.
+func (m *LRU) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lru.Len()
 }
 
 // New returns an engine over cfg. It returns an EINVALID error without a
@@ -211,7 +284,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.NewID == nil {
 		cfg.NewID = randomID
 	}
-	e := &Engine{cfg: cfg, recs: map[string]*slorec.Recommendation{}, convs: map[string]*list.Element{}, lru: list.New()}
+	if cfg.Memory == nil {
+		cfg.Memory = NewLRU(cfg.MaxConversations)
+	}
+	e := &Engine{cfg: cfg, recs: map[string]*slorec.Recommendation{}}
 	ids := make([]string, 0, len(cfg.Result.Analyses))
 	for i := range cfg.Result.Recommendations {
 		r := &cfg.Result.Recommendations[i]
@@ -252,7 +328,14 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	case len(q.ConversationID) > MaxConversationIDBytes:
 		return Answer{}, slorec.Errorf(slorec.EINVALID, "conversation_id: longer than %d bytes", MaxConversationIDBytes)
 	}
-	id, hist := e.conversation(q.ConversationID)
+	id := q.ConversationID
+	if id == "" {
+		id = e.cfg.NewID()
+	}
+	hist, err := e.cfg.Memory.Turns(ctx, id)
+	if err != nil {
+		return Answer{}, fmt.Errorf("chat: conversation %s: %w", id, err)
+	}
 	red, reds := guardrails.Redact(text)
 	ans := Answer{
 		ConversationID: id, Question: red, Drafter: slorec.DrafterDeterministic,
@@ -290,7 +373,12 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	if err := e.finish(ctx, &ans, rp, red); err != nil {
 		return Answer{}, err
 	}
-	e.record(id, Turn{At: e.cfg.Now(), Question: red, Intent: ans.Intent, Services: ans.Services, Changes: rp.changes, Refusal: ans.Refusal})
+	// An answer whose turn is not remembered is not given: its follow-up
+	// would silently lose the context the user sees.
+	turn := Turn{At: e.cfg.Now(), Question: red, Intent: ans.Intent, Services: ans.Services, Changes: rp.changes, Refusal: ans.Refusal}
+	if err := e.cfg.Memory.Append(ctx, id, turn, e.cfg.MaxTurns); err != nil {
+		return Answer{}, fmt.Errorf("chat: conversation %s: %w", id, err)
+	}
 	return ans, nil
 }
 
@@ -348,62 +436,8 @@ func (e *Engine) finish(ctx context.Context, ans *Answer, rp reply, question str
 	return nil
 }
 
-// conversation returns the id of the conversation (a new one when id is
-// empty or unknown) and a copy of its turns, marking it used.
-func (e *Engine) conversation(id string) (string, []Turn) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if id == "" {
-		id = e.cfg.NewID()
-	}
-	if el, ok := e.convs[id]; ok {
-		e.lru.MoveToFront(el)
-		return id, slices.Clone(el.Value.(*conversation).turns)
-	}
-	e.convs[id] = e.lru.PushFront(&conversation{id: id})
-	for e.lru.Len() > e.cfg.MaxConversations {
-		old := e.lru.Back()
-		e.lru.Remove(old)
-		delete(e.convs, old.Value.(*conversation).id)
-	}
-	return id, nil
-}
-
-// record appends a turn, keeping the last MaxTurns.
-func (e *Engine) record(id string, t Turn) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	el, ok := e.convs[id]
-	if !ok { // forgotten since the question arrived
-		el = e.lru.PushFront(&conversation{id: id})
-		e.convs[id] = el
-		for e.lru.Len() > e.cfg.MaxConversations {
-			old := e.lru.Back()
-			e.lru.Remove(old)
-			delete(e.convs, old.Value.(*conversation).id)
-		}
-	}
-	c := el.Value.(*conversation)
-	c.turns = append(c.turns, t)
-	if n := len(c.turns) - e.cfg.MaxTurns; n > 0 {
-		c.turns = slices.Delete(c.turns, 0, n)
-	}
-}
-
 // History returns a copy of a conversation's remembered turns, oldest
-// first; nil for a conversation the engine does not remember.
-func (e *Engine) History(id string) []Turn {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if el, ok := e.convs[id]; ok {
-		return slices.Clone(el.Value.(*conversation).turns)
-	}
-	return nil
-}
-
-// Conversations returns how many conversations the engine remembers.
-func (e *Engine) Conversations() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.lru.Len()
+// first; nil for a conversation the memory does not know.
+func (e *Engine) History(ctx context.Context, id string) ([]Turn, error) {
+	return e.cfg.Memory.Turns(ctx, id)
 }

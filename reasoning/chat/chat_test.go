@@ -323,7 +323,8 @@ func TestConversationFollowUps(t *testing.T) {
 	require.Equal(t, chat.IntentCompare, a.Intent)
 	require.Equal(t, []string{"payment-service", "inventory-service"}, a.Services)
 
-	hist := e.History(id)
+	hist, err := e.History(ctx, id)
+	require.NoError(t, err)
 	require.Len(t, hist, 4)
 	require.Equal(t, chat.IntentExplain, hist[0].Intent)
 
@@ -365,24 +366,85 @@ func TestMissingServiceAsksWhich(t *testing.T) {
 
 func TestConversationMemoryIsBounded(t *testing.T) {
 	n := 0
+	mem := chat.NewLRU(2)
 	e := engine(t, func(c *chat.Config) {
-		c.MaxConversations, c.MaxTurns = 2, 3
+		c.Memory, c.MaxTurns = mem, 3
 		c.NewID = func() string { n++; return fmt.Sprintf("c%d", n) }
 	})
 	ctx := context.Background()
+	history := func(id string) []chat.Turn {
+		t.Helper()
+		h, err := e.History(ctx, id)
+		require.NoError(t, err)
+		return h
+	}
 	for range 5 {
 		_, err := e.Ask(ctx, chat.Question{Text: "which services are at risk?", ConversationID: "long"})
 		require.NoError(t, err)
 	}
-	require.Len(t, e.History("long"), 3, "the last three turns")
+	require.Len(t, history("long"), 3, "the last three turns")
 	for range 2 {
 		a, err := e.Ask(ctx, chat.Question{Text: "which services are at risk?"})
 		require.NoError(t, err)
 		require.NotEmpty(t, a.ConversationID)
 	}
-	require.Equal(t, 2, e.Conversations())
-	require.Nil(t, e.History("long"), "the least recently used is forgotten")
-	require.Len(t, e.History("c2"), 1)
+	require.Equal(t, 2, mem.Len())
+	require.Nil(t, history("long"), "the least recently used is forgotten")
+	require.Len(t, history("c2"), 1)
+}
+
+func TestAConversationContinuesInAnotherEngineSharingItsMemory(t *testing.T) {
+	// Two replicas of the API, or the engine rebuilt after a data change:
+	// a follow-up finds its context in the shared memory.
+	mem := chat.NewLRU(10)
+	first := engine(t, func(c *chat.Config) { c.Memory = mem })
+	ctx := context.Background()
+	a, err := first.Ask(ctx, chat.Question{Text: "explain the recommendation for checkout-service"})
+	require.NoError(t, err)
+
+	second := engine(t, func(c *chat.Config) { c.Memory = mem })
+	b, err := second.Ask(ctx, chat.Question{Text: "what if it drops to 99%?", ConversationID: a.ConversationID})
+	require.NoError(t, err)
+	require.Equal(t, []string{"checkout-service"}, b.Services, "\"it\" from the first engine's turn")
+	require.True(t, b.Routing.FromContext)
+
+	alone := engine(t, nil)
+	c, err := alone.Ask(ctx, chat.Question{Text: "what if it drops to 99%?", ConversationID: a.ConversationID})
+	require.NoError(t, err)
+	require.NotEqual(t, []string{"checkout-service"}, c.Services, "without the memory there is no context")
+}
+
+// brokenMemory fails its reads or its writes.
+type brokenMemory struct {
+	chat.Memory
+	read, write bool
+}
+
+func (m brokenMemory) Turns(ctx context.Context, id string) ([]chat.Turn, error) {
+	if m.read {
+		return nil, slorec.Errorf(slorec.EUNAVAILABLE, "memory down")
+	}
+	return m.Memory.Turns(ctx, id)
+}
+
+func (m brokenMemory) Append(ctx context.Context, id string, t chat.Turn, keep int) error {
+	if m.write {
+		return slorec.Errorf(slorec.EUNAVAILABLE, "memory down")
+	}
+	return m.Memory.Append(ctx, id, t, keep)
+}
+
+func TestAnUnavailableMemoryFailsTheQuestion(t *testing.T) {
+	for name, mem := range map[string]brokenMemory{
+		"reading": {Memory: chat.NewLRU(5), read: true},
+		"writing": {Memory: chat.NewLRU(5), write: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := engine(t, func(c *chat.Config) { c.Memory = mem })
+			_, err := e.Ask(context.Background(), chat.Question{Text: "which services are at risk?", ConversationID: "c"})
+			require.Equal(t, slorec.EUNAVAILABLE, slorec.ErrorCode(err), "%v", err)
+		})
+	}
 }
 
 func TestPIIIsRedacted(t *testing.T) {
@@ -422,7 +484,8 @@ func TestAnswersAreJSON(t *testing.T) {
 }
 
 func TestConcurrentQuestions(t *testing.T) {
-	e := engine(t, func(c *chat.Config) { c.MaxConversations = 3 })
+	mem := chat.NewLRU(3)
+	e := engine(t, func(c *chat.Config) { c.Memory = mem })
 	qs := []string{"which services are at risk?", "what if payment-service drops to 99%?", "compare checkout-service and payment-service", "what's the weather?"}
 	done := make(chan error, 8)
 	for i := range 8 {
@@ -434,5 +497,5 @@ func TestConcurrentQuestions(t *testing.T) {
 	for range 8 {
 		require.NoError(t, <-done)
 	}
-	require.LessOrEqual(t, e.Conversations(), 3)
+	require.LessOrEqual(t, mem.Len(), 3)
 }

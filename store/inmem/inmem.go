@@ -53,6 +53,7 @@ type tenantData struct {
 	feedback map[string][]slorec.Feedback
 	audit    []slorec.AuditRecord
 	subs     []string // subscription ids, oldest first
+	convs    map[string][]store.Turn
 }
 
 type sloKey struct {
@@ -100,6 +101,7 @@ func (s *Store) Tenant(id string) store.TenantStore {
 			recs:     map[string]slorec.Recommendation{},
 			recsBy:   map[string][]string{},
 			feedback: map[string][]slorec.Feedback{},
+			convs:    map[string][]store.Turn{},
 		}
 	}
 	return &tenant{s: s, id: id, d: s.tenants[id]}
@@ -714,4 +716,64 @@ func (s *Store) DueDeliveries(_ context.Context, now time.Time, limit int) ([]sl
 		due[i] = cloneDelivery(due[i])
 	}
 	return due, nil
+}
+
+// MaxConversations bounds the conversations the store keeps per tenant:
+// past it, AppendTurn forgets the one continued longest ago.
+const MaxConversations = 1000
+
+// ConversationTurns implements store.Conversations.
+func (t *tenant) ConversationTurns(_ context.Context, id string, since time.Time) ([]store.Turn, error) {
+	if err := store.CheckConversationID(id); err != nil {
+		return nil, err
+	}
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	var out []store.Turn
+	for _, turn := range t.d.convs[id] {
+		if !turn.At.Before(since) {
+			out = append(out, store.Turn{At: turn.At, Data: slices.Clone(turn.Data)})
+		}
+	}
+	return out, nil
+}
+
+// AppendTurn implements store.Conversations.
+func (t *tenant) AppendTurn(_ context.Context, id string, turn store.Turn, keep int, expired time.Time) error {
+	if err := store.CheckTurn(id, turn, keep); err != nil {
+		return err
+	}
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	turns := append(t.d.convs[id], store.Turn{At: turn.At.UTC().Truncate(time.Microsecond), Data: slices.Clone(turn.Data)})
+	if n := len(turns) - keep; n > 0 {
+		turns = slices.Delete(turns, 0, n)
+	}
+	t.d.convs[id] = turns
+	pruned := 0
+	for cid, ts := range t.d.convs {
+		if pruned == store.PruneBatch {
+			break
+		}
+		i := 0
+		for i < len(ts) && ts[i].At.Before(expired) && pruned < store.PruneBatch {
+			i++
+			pruned++
+		}
+		if i == len(ts) {
+			delete(t.d.convs, cid)
+		} else if i > 0 {
+			t.d.convs[cid] = slices.Delete(ts, 0, i)
+		}
+	}
+	if len(t.d.convs) > MaxConversations {
+		oldest, at := "", time.Time{}
+		for cid, ts := range t.d.convs {
+			if last := ts[len(ts)-1].At; cid != id && (oldest == "" || last.Before(at)) {
+				oldest, at = cid, last
+			}
+		}
+		delete(t.d.convs, oldest)
+	}
+	return nil
 }

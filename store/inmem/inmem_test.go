@@ -2,6 +2,7 @@ package inmem_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -54,5 +55,22 @@ func TestIdempotencyKeysExpireAfterADay(t *testing.T) {
 		rec, err := s.BeginIdempotent(ctx, "acme", key, "h2")
 		require.NoError(t, err)
 		require.Nil(t, rec, "%s: an expired key is new again, whatever its hash", key)
+	}
+}
+
+func TestConversationsAreBoundedPerTenant(t *testing.T) {
+	ctx := context.Background()
+	s := inmem.New().Tenant(slorec.DefaultTenant)
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i := range inmem.MaxConversations + 1 {
+		require.NoError(t, s.AppendTurn(ctx, fmt.Sprintf("c%04d", i), store.Turn{At: at.Add(time.Duration(i) * time.Second), Data: []byte(`{}`)}, 5, time.Time{}))
+	}
+	first, err := s.ConversationTurns(ctx, "c0000", time.Time{})
+	require.NoError(t, err)
+	require.Nil(t, first, "the conversation continued longest ago is forgotten")
+	for _, id := range []string{"c0001", fmt.Sprintf("c%04d", inmem.MaxConversations)} {
+		got, err := s.ConversationTurns(ctx, id, time.Time{})
+		require.NoError(t, err)
+		require.Len(t, got, 1, id)
 	}
 }

@@ -49,6 +49,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"An attempt delivers, schedules a retry or fails a delivery.", testRecordAttempt},
 		{"An attempt that deactivates the subscription (410 Gone) stops its deliveries.", testRecordAttemptDeactivates},
 		{"Due deliveries are pending ones whose time has come, earliest first.", testDueDeliveries},
+		{"A conversation keeps its newest turns in order, from a given time.", dflt(testConversations)},
+		{"Expired turns are dropped with later writes, a bounded batch at a time.", dflt(testConversationsExpire)},
+		{"A bad conversation id or turn is refused and nothing is stored.", dflt(testConversationsInvalid)},
+		{"Each tenant sees and expires only its own conversations.", testTenantConversationIsolation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
