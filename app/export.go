@@ -25,41 +25,48 @@ const (
 // SLOs without one). Errors: EINVALID for an unknown source, ENOTFOUND
 // for an unknown service or, with committed, a service without SLOs.
 func (a *App) ExportSLOs(ctx context.Context, tenant, service, source string) ([]slorec.SLO, []slorec.Recommendation, error) {
+	slos, recs, _, err := a.exportSLOs(ctx, tenant, service, source)
+	return slos, recs, err
+}
+
+// exportSLOs is ExportSLOs, with the service read once on the way.
+func (a *App) exportSLOs(ctx context.Context, tenant, service, source string) ([]slorec.SLO, []slorec.Recommendation, slorec.Service, error) {
+	st := a.cfg.Tenant(tenant)
 	switch source {
 	case "", FromRecommended:
 		view, err := a.Recommend(ctx, tenant, service, "", false)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, slorec.Service{}, err
+		}
+		svc, err := st.Service(ctx, service)
+		if err != nil {
+			return nil, nil, slorec.Service{}, err
 		}
 		rec := view.Recommendation
 		slos, _ := SnapToBuckets(rec.SLOs(), a.cfg.Mapping)
-		return slos, []slorec.Recommendation{rec}, nil
+		return slos, []slorec.Recommendation{rec}, svc, nil
 	case FromCommitted:
-		st := a.cfg.Tenant(tenant)
-		if _, err := st.Service(ctx, service); err != nil {
-			return nil, nil, err
+		svc, err := st.Service(ctx, service)
+		if err != nil {
+			return nil, nil, slorec.Service{}, err
 		}
 		slos, err := st.CurrentSLOs(ctx, service)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, slorec.Service{}, err
 		}
 		if len(slos) == 0 {
-			return nil, nil, slorec.Errorf(slorec.ENOTFOUND, "%s has no committed SLOs; export the recommended ones (source=recommended) or commit some", service)
+			return nil, nil, slorec.Service{}, slorec.Errorf(slorec.ENOTFOUND, "%s has no committed SLOs; export the recommended ones (source=recommended) or commit some", service)
 		}
-		return slos, nil, nil
+		return slos, nil, svc, nil
 	}
-	return nil, nil, slorec.Errorf(slorec.EINVALID, "source: %q (want recommended or committed)", source)
+	return nil, nil, slorec.Service{}, slorec.Errorf(slorec.EINVALID, "source: %q (want recommended or committed)", source)
 }
 
 // OpenSLO returns service's SLOs from source as OpenSLO v1 YAML: its
 // Service, one SLO per SLI with ratio metrics from the mapping, and the
 // burn-rate alert policies.
 func (a *App) OpenSLO(ctx context.Context, tenant, service, source string) ([]byte, error) {
-	slos, recs, err := a.ExportSLOs(ctx, tenant, service, source)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := a.cfg.Tenant(tenant).Service(ctx, service)
+	slos, recs, svc, err := a.exportSLOs(ctx, tenant, service, source)
 	if err != nil {
 		return nil, err
 	}
