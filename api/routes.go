@@ -341,7 +341,38 @@ func (s *Server) getRecommendations(c *gin.Context) {
 	if !v.Cached {
 		s.metrics.explained(v.Explanation)
 	}
-	c.JSON(http.StatusOK, v)
+	body, etag, err := v.Encode()
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	// A portal polling the recommendation revalidates with the tag and
+	// gets 304 until it changes (new data, a new version, the cache
+	// refreshed). private: the body is one tenant's.
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", "private, no-cache")
+	if etagMatches(c.GetHeader("If-None-Match"), etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// etagMatches reports whether an If-None-Match header names etag: "*",
+// or one of its comma-separated tags by weak comparison (RFC 9110
+// 13.1.2: W/ prefixes are ignored).
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) postSLOs(c *gin.Context) {

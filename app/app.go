@@ -14,6 +14,9 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -171,6 +174,36 @@ type RecommendationView struct {
 	Explanation    *slorec.Explanation   `json:"explanation,omitempty"`
 	// Cached is true when the result was served from the cache.
 	Cached bool `json:"cached"`
+	// JSON is the view encoded, when served from the cache: encoded once
+	// when cached, not per request; nil for a fresh result. ETag is the
+	// view's weak entity tag, 128 bits of the SHA-256 of the cached
+	// encoding: a fresh result and the cached ones after it differ only
+	// in Cached, so they share it.
+	JSON []byte `json:"-"`
+	ETag string `json:"-"`
+}
+
+// Encode returns the view as JSON with its entity tag: the cached
+// encoding when there is one, otherwise a fresh one.
+func (v *RecommendationView) Encode() ([]byte, string, error) {
+	if v.JSON != nil {
+		return v.JSON, v.ETag, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, "", slorec.Errorf(slorec.EINTERNAL, "encode recommendation: %v", err)
+	}
+	tag := v.ETag
+	if tag == "" {
+		tag = entityTag(b)
+	}
+	return b, tag, nil
+}
+
+// entityTag is a weak entity tag of body: 128 bits of its SHA-256.
+func entityTag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `W/"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // Recommend returns the recommendation of service for the tier asked
@@ -188,8 +221,7 @@ func (a *App) Recommend(ctx context.Context, tenant, service, tier string, expla
 	c, ok := a.cache[key]
 	a.mu.Unlock()
 	if ok && c.gen == gen && a.cfg.Now().Sub(c.at) < a.cfg.CacheTTL {
-		v := *c.view
-		v.Cached = true
+		v := *c.view // a copy: callers may change its fields
 		return &v, nil
 	}
 	st := a.cfg.Tenant(tenant)
@@ -219,8 +251,17 @@ func (a *App) Recommend(ctx context.Context, tenant, service, tier string, expla
 		}
 		view.Explanation = exp
 	}
+	// The cache holds the view as every hit serves it, encoded once.
+	hit := *view
+	hit.Cached = true
+	body, err := json.Marshal(&hit)
+	if err != nil {
+		return nil, slorec.Errorf(slorec.EINTERNAL, "encode recommendation: %v", err)
+	}
+	hit.JSON, hit.ETag = body, entityTag(body)
+	view.ETag = hit.ETag
 	a.mu.Lock()
-	a.cache[key] = cached{gen: gen, at: a.cfg.Now(), view: view}
+	a.cache[key] = cached{gen: gen, at: a.cfg.Now(), view: &hit}
 	a.mu.Unlock()
 	return view, nil
 }

@@ -573,6 +573,75 @@ func TestServeChatAndKnowledge(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, code)
 }
 
+// TestServeRecommendationRevalidatesWithItsETag polls a recommendation
+// the way a portal does: the tag stays while the recommendation does,
+// If-None-Match gets 304 without a body, and new data that changes the
+// recommendation changes the tag.
+func TestServeRecommendationRevalidatesWithItsETag(t *testing.T) {
+	ctx := context.Background()
+	st := inmem.New()
+	_, secret, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
+	require.NoError(t, err)
+	c := client{t, startServer(t, st), secret}
+	c.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+	code, body, _ := c.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
+	require.Equal(t, http.StatusOK, code, string(body))
+
+	const path = "/api/v1/services/checkout-service/slo-recommendations"
+	type view struct {
+		Recommendation json.RawMessage `json:"recommendation"`
+		Cached         bool            `json:"cached"`
+	}
+	read := func(hdr ...string) (int, view, http.Header) {
+		t.Helper()
+		code, body, h := c.do("GET", path, "", nil, hdr...)
+		var v view
+		if code == http.StatusOK {
+			require.NoError(t, json.Unmarshal(body, &v), string(body))
+		} else {
+			require.Empty(t, body, "no body with %d", code)
+		}
+		return code, v, h
+	}
+	code, fresh, h := read()
+	require.Equal(t, http.StatusOK, code)
+	require.False(t, fresh.Cached)
+	tag := h.Get("ETag")
+	require.Regexp(t, `^W/"[0-9a-f]{32}"$`, tag)
+	require.Equal(t, "private, no-cache", h.Get("Cache-Control"))
+
+	code, hit, h := read()
+	require.Equal(t, http.StatusOK, code)
+	require.True(t, hit.Cached)
+	require.Equal(t, tag, h.Get("ETag"), "a cached answer has the fresh one's tag")
+	require.JSONEq(t, string(fresh.Recommendation), string(hit.Recommendation))
+
+	for _, match := range []string{tag, strings.TrimPrefix(tag, "W/"), `"other", ` + tag, "*"} {
+		code, _, h = read("If-None-Match", match)
+		require.Equal(t, http.StatusNotModified, code, match)
+		require.Equal(t, tag, h.Get("ETag"))
+	}
+	code, _, _ = read("If-None-Match", `W/"0123", "4567"`)
+	require.Equal(t, http.StatusOK, code, "another tag")
+	code, _, h = c.do("GET", path+"?tier=aspirational", "", nil, "If-None-Match", tag)
+	require.Equal(t, http.StatusOK, code, "another tier is another recommendation")
+	require.NotEqual(t, tag, h.Get("ETag"))
+
+	// The graph again, unchanged: recomputed, the same recommendation,
+	// the same tag.
+	c.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+	code, _, _ = read("If-None-Match", tag)
+	require.Equal(t, http.StatusNotModified, code)
+
+	// A bad hour of checkout-service changes its recommendation.
+	outage := "timestamp,service,requests,errors,latency_p50_ms,latency_p95_ms,latency_p99_ms\n2026-11-01T00:00:00Z,checkout-service,100000,40000,900,4000,9000\n"
+	code, body, _ = c.do("POST", "/api/v1/metrics", "text/csv", []byte(outage))
+	require.Equal(t, http.StatusOK, code, string(body))
+	code, _, h = read("If-None-Match", tag)
+	require.Equal(t, http.StatusOK, code, "new data, a new recommendation")
+	require.NotEqual(t, tag, h.Get("ETag"))
+}
+
 // TestServeChatConversationsSpanReplicasOnPostgres runs two API servers
 // on one database: a follow-up asked of the other replica, and one asked
 // after the graph was ingested again (which rebuilds the chat engine),
