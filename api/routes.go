@@ -52,6 +52,7 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.POST("/services/:id/metrics", write, s.idempotent, s.postServiceMetrics)
 	v1.POST("/metrics", write, s.idempotent, s.postMetrics)
 	v1.POST("/metrics/prometheus", write, s.idempotent, s.postPrometheusIngest)
+	v1.GET("/ingestions/:id", read, s.getIngestion)
 	v1.GET("/services/:id/slo-recommendations", read, s.getRecommendations)
 	v1.POST("/services/:id/slos", write, s.idempotent, s.postSLOs)
 	v1.GET("/services/:id/slos", read, s.getSLOs)
@@ -743,6 +744,17 @@ func (s *Server) postPrometheusIngest(c *gin.Context) {
 		}
 		req.WindowDays = *b.WindowDays
 	}
+	if preferAsync(c.GetHeader("Prefer")) {
+		in, err := s.cfg.App.QueuePrometheusIngest(c.Request.Context(), tenantOf(c), actorOf(c), req)
+		if err != nil {
+			s.problem(c, err)
+			return
+		}
+		c.Header("Location", "/api/v1/ingestions/"+in.ID)
+		c.Header("Preference-Applied", "respond-async")
+		c.JSON(http.StatusAccepted, in)
+		return
+	}
 	rep, err := s.cfg.App.IngestPrometheus(c.Request.Context(), tenantOf(c), actorOf(c), req)
 	if err != nil {
 		if rep != nil && !rep.Written {
@@ -761,6 +773,27 @@ func (s *Server) postPrometheusIngest(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, rep)
+}
+
+// preferAsync reports whether a Prefer header (RFC 7240) asks for
+// respond-async.
+func preferAsync(header string) bool {
+	for _, p := range strings.Split(header, ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(p), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) getIngestion(c *gin.Context) {
+	in, err := s.cfg.App.Ingestion(c.Request.Context(), tenantOf(c), c.Param("id"))
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, in)
 }
 
 // ingestRefused carries the per-service reasons of a refused ingestion

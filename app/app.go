@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -57,6 +58,10 @@ type TenantStore interface {
 	Subscriptions(ctx context.Context) ([]slorec.Subscription, error)
 	DeleteSubscription(ctx context.Context, id string) error
 	Deliveries(ctx context.Context, subscriptionID string, limit int) ([]slorec.Delivery, error)
+	QueueIngestion(ctx context.Context, actor string, request []byte) (slorec.Ingestion, error)
+	Ingestion(ctx context.Context, id string) (slorec.Ingestion, error)
+	StartIngestion(ctx context.Context, id string) (slorec.Ingestion, error)
+	FinishIngestion(ctx context.Context, id string, report []byte, code, message string) (slorec.Ingestion, error)
 	ConversationTurns(ctx context.Context, id string, since time.Time) ([]store.Turn, error)
 	AppendTurn(ctx context.Context, id string, t store.Turn, keep int, expired time.Time) error
 }
@@ -96,7 +101,17 @@ type Config struct {
 	Seed uint64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// RunIngestions runs queued ingestions in this process
+	// (MaxIngestions at a time); false leaves them to a job engine
+	// (River on Postgres, which calls RunIngestion).
+	RunIngestions bool
+	// Logger logs what fails in the background; nil discards.
+	Logger *slog.Logger
 }
+
+// MaxIngestions is how many queued ingestions one process runs at once
+// (Config.RunIngestions).
+const MaxIngestions = 2
 
 // App runs the use cases. It is safe for concurrent use.
 type App struct {
@@ -106,6 +121,13 @@ type App struct {
 	gen   map[string]uint64 // tenant -> data generation
 	cache map[cacheKey]cached
 	chats map[string]chatEngine
+
+	// Ingestions run in this process (Config.RunIngestions) use bg,
+	// which Close cancels.
+	bg          context.Context
+	stopBG      context.CancelFunc
+	ingests     sync.WaitGroup
+	ingestSlots chan struct{}
 }
 
 type cacheKey struct {
@@ -132,7 +154,21 @@ func New(cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &App{cfg: cfg, gen: map[string]uint64{}, cache: map[cacheKey]cached{}, chats: map[string]chatEngine{}}, nil
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	bg, stop := context.WithCancel(context.Background())
+	return &App{cfg: cfg, gen: map[string]uint64{}, cache: map[cacheKey]cached{}, chats: map[string]chatEngine{},
+		bg: bg, stopBG: stop, ingestSlots: make(chan struct{}, MaxIngestions)}, nil
+}
+
+func (a *App) log() *slog.Logger { return a.cfg.Logger }
+
+// Close cancels the ingestions this process runs (Config.RunIngestions)
+// and waits for them to stop.
+func (a *App) Close() {
+	a.stopBG()
+	a.ingests.Wait()
 }
 
 // changed marks a tenant's inputs as changed: cached recommendations of

@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -96,26 +97,9 @@ func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req Prome
 	if p.Querier == nil || p.Mapping == nil {
 		return nil, slorec.Errorf(slorec.EUNAVAILABLE, "no Prometheus is configured (%s)", prometheus.EnvURL)
 	}
-	declared := map[string]bool{}
-	var all []string
-	for _, s := range g.Services {
-		declared[s.ID] = true
-		all = append(all, s.ID)
-	}
-	services := all
-	if len(req.Services) > 0 {
-		services = nil
-		for i, s := range req.Services {
-			if !declared[s] {
-				return nil, slorec.Errorf(slorec.EINVALID, "services[%d]: %q is not a declared service", i, s)
-			}
-			if !slices.Contains(services, s) {
-				services = append(services, s)
-			}
-		}
-	}
-	if len(services) == 0 {
-		return nil, slorec.Errorf(slorec.EINVALID, "no services are declared: ingest a topology first")
+	services, err := ingestServices(g, req)
+	if err != nil {
+		return nil, err
 	}
 	end := req.End
 	if end.IsZero() {
@@ -167,6 +151,33 @@ func ReadPrometheus(ctx context.Context, p Prometheus, g slorec.Graph, req Prome
 	return read, nil
 }
 
+// ingestServices are the services req reads of g: those it names, or
+// all. Errors: EINVALID (an undeclared service, no services).
+func ingestServices(g slorec.Graph, req PrometheusIngest) ([]string, error) {
+	declared := map[string]bool{}
+	var all []string
+	for _, s := range g.Services {
+		declared[s.ID] = true
+		all = append(all, s.ID)
+	}
+	services := all
+	if len(req.Services) > 0 {
+		services = nil
+		for i, s := range req.Services {
+			if !declared[s] {
+				return nil, slorec.Errorf(slorec.EINVALID, "services[%d]: %q is not a declared service", i, s)
+			}
+			if !slices.Contains(services, s) {
+				services = append(services, s)
+			}
+		}
+	}
+	if len(services) == 0 {
+		return nil, slorec.Errorf(slorec.EINVALID, "no services are declared: ingest a topology first")
+	}
+	return services, nil
+}
+
 // IngestPrometheus reads the tenant's services' history from the
 // configured Prometheus (see ReadPrometheus) and stores it: the metrics
 // in one transaction and then, when edges were added, the graph. It
@@ -214,4 +225,92 @@ func (a *App) IngestPrometheus(ctx context.Context, tenant, actor string, req Pr
 		return rep, fmt.Errorf("audit (the metrics were stored): %w", err)
 	}
 	return rep, nil
+}
+
+// QueuePrometheusIngest checks req as IngestPrometheus would before
+// reading anything (the window, a configured Prometheus, declared
+// services) and queues it to run in the background: on Postgres a River
+// job inserted with it, in memory a goroutine of this process
+// (Config.RunIngestions). Errors: EINVALID, EUNAVAILABLE (no Prometheus).
+func (a *App) QueuePrometheusIngest(ctx context.Context, tenant, actor string, req PrometheusIngest) (slorec.Ingestion, error) {
+	if err := req.validate(); err != nil {
+		return slorec.Ingestion{}, err
+	}
+	if a.cfg.Prometheus == nil {
+		return slorec.Ingestion{}, slorec.Errorf(slorec.EUNAVAILABLE, "no Prometheus is configured (%s)", prometheus.EnvURL)
+	}
+	st := a.cfg.Tenant(tenant)
+	svcs, err := st.Services(ctx)
+	if err != nil {
+		return slorec.Ingestion{}, err
+	}
+	if _, err := ingestServices(slorec.Graph{Services: svcs}, req); err != nil {
+		return slorec.Ingestion{}, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return slorec.Ingestion{}, slorec.Errorf(slorec.EINTERNAL, "encode ingestion request: %v", err)
+	}
+	in, err := st.QueueIngestion(ctx, actor, body)
+	if err != nil {
+		return slorec.Ingestion{}, err
+	}
+	if a.cfg.RunIngestions {
+		a.ingests.Add(1)
+		// The request's context ends with its response; the run lasts
+		// until it finishes or the App is closed.
+		go func() {
+			defer a.ingests.Done()
+			select {
+			case a.ingestSlots <- struct{}{}:
+			case <-a.bg.Done():
+				return
+			}
+			defer func() { <-a.ingestSlots }()
+			if err := a.RunIngestion(a.bg, tenant, in.ID); err != nil {
+				a.log().Error("ingestion", "tenant", tenant, "id", in.ID, "err", err)
+			}
+		}()
+	}
+	return in, nil
+}
+
+// RunIngestion runs a queued ingestion (River's worker and the
+// in-process runner call it): it marks it running, ingests as
+// IngestPrometheus does and records the report and outcome. An ingestion
+// already finished is left alone (a job run twice). It returns an error
+// only when the store could not record the run, so a job engine retries.
+func (a *App) RunIngestion(ctx context.Context, tenant, id string) error {
+	st := a.cfg.Tenant(tenant)
+	in, err := st.StartIngestion(ctx, id)
+	if err != nil {
+		if slorec.ErrorCode(err) == slorec.ECONFLICT {
+			return nil
+		}
+		return err
+	}
+	var req PrometheusIngest
+	var rep *PrometheusReport
+	if err = json.Unmarshal(in.Request, &req); err != nil {
+		err = slorec.Errorf(slorec.EINVALID, "the stored request does not decode: %v", err)
+	} else {
+		rep, err = a.IngestPrometheus(ctx, tenant, in.Actor, req)
+	}
+	var report []byte
+	if rep != nil {
+		if b, merr := json.Marshal(rep); merr == nil { // a report always encodes
+			report = b
+		}
+	}
+	code, msg := "", ""
+	if err != nil {
+		code, msg = slorec.ErrorCode(err), slorec.ErrorMessage(err)
+	}
+	_, err = st.FinishIngestion(ctx, id, report, code, msg)
+	return err
+}
+
+// Ingestion returns one of the tenant's ingestions. Errors: ENOTFOUND.
+func (a *App) Ingestion(ctx context.Context, tenant, id string) (slorec.Ingestion, error) {
+	return a.cfg.Tenant(tenant).Ingestion(ctx, id)
 }

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -46,6 +47,7 @@ type TenantStore interface {
 	Audit
 	Webhooks
 	Conversations
+	Ingestions
 	// CommitSLOs is the transactional outbox: in one transaction it
 	// stores slos as PutSLOs does, appends audit, and queues one delivery
 	// of event (its Tenant set to this tenant, its ID and At filled when
@@ -215,6 +217,76 @@ type Audit interface {
 	Audit(ctx context.Context, f slorec.AuditFilter) ([]slorec.AuditRecord, error)
 }
 
+// Ingestions keeps the metric ingestions that run in the background.
+type Ingestions interface {
+	// QueueIngestion stores a new queued ingestion of request (a JSON
+	// object) asked for by actor, filling ID, Tenant, Status and
+	// CreatedAt. The job that runs it is queued with it: on Postgres a
+	// River IngestJob inserted in the same transaction; in memory the
+	// caller runs it. Errors: EINVALID (no actor, request not a JSON
+	// object).
+	QueueIngestion(ctx context.Context, actor string, request []byte) (slorec.Ingestion, error)
+	// Ingestion returns one. Errors: ENOTFOUND.
+	Ingestion(ctx context.Context, id string) (slorec.Ingestion, error)
+	// StartIngestion marks an unfinished ingestion running, counting the
+	// attempt. Errors: ENOTFOUND, ECONFLICT (already finished: a job
+	// that runs again must not run it twice).
+	StartIngestion(ctx context.Context, id string) (slorec.Ingestion, error)
+	// FinishIngestion records a running ingestion's outcome: succeeded
+	// when code is "", otherwise failed with code and message; report
+	// (a JSON object, or nil) either way. Errors: EINVALID (a bad
+	// report), ENOTFOUND, ECONFLICT (not running).
+	FinishIngestion(ctx context.Context, id string, report []byte, code, message string) (slorec.Ingestion, error)
+}
+
+// IngestJob is the job of running one queued ingestion: River's job args
+// on Postgres (kind "prometheus_ingest"); it carries the ingestion's
+// tenant and id, everything else is read from the store.
+type IngestJob struct {
+	Tenant      string `json:"tenant"`
+	IngestionID string `json:"ingestion_id"`
+}
+
+// Kind implements River's JobArgs.
+func (IngestJob) Kind() string { return "prometheus_ingest" }
+
+// IngestQueue is the River queue of ingestion jobs.
+const IngestQueue = "ingest"
+
+// PrepareIngestion validates QueueIngestion's arguments and returns the
+// new ingestion of tenant.
+func PrepareIngestion(tenant, actor string, request []byte) (slorec.Ingestion, error) {
+	if actor == "" {
+		return slorec.Ingestion{}, slorec.Errorf(slorec.EINVALID, "ingestion: no actor")
+	}
+	if !jsonObject(request) {
+		return slorec.Ingestion{}, slorec.Errorf(slorec.EINVALID, "ingestion: the request must be a JSON object")
+	}
+	return slorec.Ingestion{ID: NewID("ing"), Tenant: tenant, Actor: actor, Request: slices.Clone(request),
+		Status: slorec.IngestionQueued, CreatedAt: Now()}, nil
+}
+
+// FinishedIngestion applies FinishIngestion's outcome to a running
+// ingestion at now.
+func FinishedIngestion(in slorec.Ingestion, report []byte, code, message string, now time.Time) (slorec.Ingestion, error) {
+	if report != nil && !jsonObject(report) {
+		return in, slorec.Errorf(slorec.EINVALID, "ingestion %s: the report must be a JSON object", in.ID)
+	}
+	if in.Status != slorec.IngestionRunning {
+		return in, slorec.Errorf(slorec.ECONFLICT, "ingestion %s is %s, not running", in.ID, in.Status)
+	}
+	in.Status, in.Report, in.Code, in.Error, in.FinishedAt = slorec.IngestionSucceeded, slices.Clone(report), "", "", now
+	if code != "" {
+		in.Status, in.Code, in.Error = slorec.IngestionFailed, code, message
+	}
+	return in, nil
+}
+
+func jsonObject(b []byte) bool {
+	t := bytes.TrimSpace(b)
+	return json.Valid(t) && len(t) > 0 && t[0] == '{'
+}
+
 // Conversations keeps the chat's conversations, so that a follow-up
 // question finds its context on any API replica, after a restart and
 // after the tenant's data changes. A turn's data is opaque to the store:
@@ -256,7 +328,7 @@ func CheckTurn(id string, t Turn, keep int) error {
 		return slorec.Errorf(slorec.EINVALID, "conversation %q: keep %d turns (want at least 1)", id, keep)
 	case t.At.IsZero():
 		return slorec.Errorf(slorec.EINVALID, "conversation %q: a turn needs its time", id)
-	case !json.Valid(t.Data) || len(bytes.TrimSpace(t.Data)) == 0 || bytes.TrimSpace(t.Data)[0] != '{':
+	case !jsonObject(t.Data):
 		return slorec.Errorf(slorec.EINVALID, "conversation %q: a turn's data must be a JSON object", id)
 	}
 	return nil

@@ -118,29 +118,12 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 	if blockPrivate {
 		checkURL = webhook.CheckURL
 	}
-	var notify, stop func()
+	var notify func()
 	jobs, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := cancel // until there is more to stop
 	var ready func(context.Context) error
-	if db, ok := st.(*postgres.DB); ok {
-		// db is also a webhook.Requeuer, so the client sweeps up
-		// deliveries whose job River gave up on.
-		client, err := webhook.NewRiverClient(db.Pool(), db, sender, webhook.Policy{}, log)
-		if err != nil {
-			cancel()
-			return nil, nil, err
-		}
-		if err := client.Start(jobs); err != nil {
-			cancel()
-			return nil, nil, fmt.Errorf("start webhook jobs: %w", err)
-		}
-		stop = func() {
-			stopCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-			defer done()
-			_ = client.Stop(stopCtx)
-			cancel()
-		}
-		ready = func(ctx context.Context) error { return db.Pool().Ping(ctx) }
-	} else {
+	db, onPostgres := st.(*postgres.DB)
+	if !onPostgres {
 		w, err := webhook.NewWorker(webhook.WorkerConfig{Outbox: st, Sender: sender, Logger: log})
 		if err != nil {
 			cancel()
@@ -157,11 +140,37 @@ func newServer(ctx context.Context, e *env, st store.Store, auth bool, log *slog
 		stop()
 		return nil, nil, err
 	}
+	// In memory, queued ingestions run in this process; on Postgres they
+	// are River jobs, run by whichever replica takes them.
 	a, err := app.New(app.Config{Tenant: func(t string) app.TenantStore { return st.Tenant(t) }, Advisor: advisorFor, Notify: notify,
-		Knowledge: knowledge, ChatModel: model, ChatModelName: info.Drafter, Mapping: mapping, Prometheus: prom, CheckWebhookURL: checkURL})
+		Knowledge: knowledge, ChatModel: model, ChatModelName: info.Drafter, Mapping: mapping, Prometheus: prom, CheckWebhookURL: checkURL,
+		RunIngestions: !onPostgres, Logger: log})
 	if err != nil {
 		stop()
 		return nil, nil, err
+	}
+	if onPostgres {
+		// db is also a webhook.Requeuer, so the client sweeps up
+		// deliveries whose job River gave up on.
+		client, err := webhook.NewRiverClient(db.Pool(), db, sender, webhook.Policy{}, log, ingestJobs(a))
+		if err != nil {
+			cancel()
+			return nil, nil, err
+		}
+		if err := client.Start(jobs); err != nil {
+			cancel()
+			return nil, nil, fmt.Errorf("start River jobs: %w", err)
+		}
+		stop = func() {
+			stopCtx, done := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+			defer done()
+			_ = client.Stop(stopCtx)
+			cancel()
+		}
+		ready = func(ctx context.Context) error { return db.Pool().Ping(ctx) }
+	} else {
+		stopWebhooks := stop
+		stop = func() { a.Close(); stopWebhooks() }
 	}
 	cfg := api.Config{App: a, Logger: log, Idempotency: st, Ready: ready}
 	if v := e.getenv("SLOREC_RATE_LIMIT"); v != "" {

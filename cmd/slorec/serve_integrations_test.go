@@ -636,6 +636,71 @@ func TestServePrometheusIngest(t *testing.T) {
 		require.Empty(t, storedBuckets(t, s.st, ex.Services))
 	})
 
+	t.Run("Queued with Prefer: respond-async, an ingestion runs in the background and reports.", func(t *testing.T) {
+		s := startIntegServer(t, vars, false)
+		in := queueIngest(t, s.editor, map[string]any{"window_days": 7, "end": end})
+		require.Equal(t, "acme", in.Tenant)
+		done := awaitIngestion(t, s.reader, in.ID)
+		require.Equal(t, slorec.IngestionSucceeded, done.Status, "%s: %s", done.Code, done.Error)
+		require.Equal(t, 1, done.Attempts)
+		var rep app.PrometheusReport
+		require.NoError(t, json.Unmarshal(done.Report, &rep))
+		require.True(t, rep.Written)
+		require.Equal(t, 12*7*24, rep.MetricsWritten)
+		require.Len(t, storedBuckets(t, s.st, ex.Services), len(ex.Services))
+		recs, err := s.st.Tenant("acme").Audit(context.Background(), slorec.AuditFilter{Action: "metrics.prometheus"})
+		require.NoError(t, err)
+		require.Len(t, recs, 1, "audited as the queued request's actor")
+
+		// What can be checked before reading is checked at once.
+		for _, body := range []string{`{"window_days":401}`, `{"window_days":7,"services":["ghost"]}`, `{"window_days":0}`} {
+			code, got, hdr := s.editor.do("POST", ingest, "application/json", []byte(body), "Prefer", "respond-async")
+			requireProblem(t, http.StatusBadRequest, code, got, hdr)
+		}
+		code, got, hdr := s.editor.do("GET", "/api/v1/ingestions/ing_missing", "", nil)
+		requireProblem(t, http.StatusNotFound, code, got, hdr)
+	})
+
+	t.Run("A queued ingestion that fails says why, with its report.", func(t *testing.T) {
+		s := startIntegServer(t, map[string]string{"SLOREC_PROMETHEUS_URL": url, "SLOREC_PROMETHEUS_CONFIG": failing}, false)
+		in := queueIngest(t, s.editor, map[string]any{"window_days": 7, "end": end})
+		done := awaitIngestion(t, s.editor, in.ID)
+		require.Equal(t, slorec.IngestionFailed, done.Status)
+		require.Equal(t, slorec.EINVALID, done.Code)
+		require.Equal(t, "1 of 12 services failed; nothing was written (allow partial ingestion to write the rest)", done.Error)
+		var rep app.PrometheusReport
+		require.NoError(t, json.Unmarshal(done.Report, &rep))
+		require.False(t, rep.Written)
+		require.Equal(t, 1, rep.Failed)
+		require.Empty(t, storedBuckets(t, s.st, ex.Services))
+	})
+
+	t.Run("On Postgres a queued ingestion is a River job another replica may run.", func(t *testing.T) {
+		ctx := context.Background()
+		db := openPostgres(t)
+		_, acme, err := db.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
+		require.NoError(t, err)
+		_, globex, err := db.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
+		require.NoError(t, err)
+		one := client{t, startServerEnv(t, db, vars), acme}
+		one.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+		in := queueIngest(t, one, map[string]any{"window_days": 7, "end": end})
+		two := client{t, startServerEnv(t, db, vars), acme}
+		done := awaitIngestion(t, two, in.ID)
+		require.Equal(t, slorec.IngestionSucceeded, done.Status, "%s: %s", done.Code, done.Error)
+		var n int
+		require.NoError(t, db.Pool().QueryRow(ctx, `SELECT count(*) FROM metric_buckets WHERE tenant = 'acme'`).Scan(&n))
+		require.Equal(t, 12*7*24, n)
+		// River records the job completed a moment after it returns.
+		require.Eventually(t, func() bool {
+			var state string
+			err := db.Pool().QueryRow(ctx, `SELECT state FROM river_job WHERE kind = 'prometheus_ingest'`).Scan(&state)
+			return err == nil && state == "completed"
+		}, 10*time.Second, 50*time.Millisecond, "the River job completes")
+		code, got, hdr := client{t, one.base, globex}.do("GET", "/api/v1/ingestions/"+in.ID, "", nil)
+		requireProblem(t, http.StatusNotFound, code, got, hdr)
+	})
+
 	// The OpenAPI document gives window_days a minimum of 1 (absent means
 	// 30): an explicit 0 is a bad request too.
 	t.Run("An explicit window_days of 0 is a 400 and writes nothing.", func(t *testing.T) {
@@ -644,4 +709,33 @@ func TestServePrometheusIngest(t *testing.T) {
 		requireProblem(t, http.StatusBadRequest, code, got, hdr)
 		require.Empty(t, storedBuckets(t, s.st, ex.Services))
 	})
+}
+
+// queueIngest posts an ingestion with Prefer: respond-async and requires
+// the 202 with its Location.
+func queueIngest(t *testing.T, c client, req map[string]any) slorec.Ingestion {
+	t.Helper()
+	code, body, hdr := c.do("POST", "/api/v1/metrics/prometheus", "application/json", mustJSON(t, req), "Prefer", "respond-async")
+	require.Equal(t, http.StatusAccepted, code, string(body))
+	require.Equal(t, "respond-async", hdr.Get("Preference-Applied"))
+	var in slorec.Ingestion
+	require.NoError(t, json.Unmarshal(body, &in))
+	require.Equal(t, "/api/v1/ingestions/"+in.ID, hdr.Get("Location"))
+	require.Contains(t, []string{slorec.IngestionQueued, slorec.IngestionRunning, slorec.IngestionSucceeded}, in.Status)
+	return in
+}
+
+// awaitIngestion polls an ingestion until it finishes (a minute at most).
+func awaitIngestion(t *testing.T, c client, id string) slorec.Ingestion {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var in slorec.Ingestion
+		c.json("GET", "/api/v1/ingestions/"+id, nil, http.StatusOK, &in)
+		if in.Finished() {
+			return in
+		}
+		require.True(t, time.Now().Before(deadline), "ingestion %s still %s", id, in.Status)
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -131,6 +131,14 @@ func (w *RiverWorker) Work(ctx context.Context, job *river.Job[store.DeliveryJob
 	return nil
 }
 
+// RiverJobs are other jobs for NewRiverClient's client: their queue, how
+// many run at once, and a function adding their workers.
+type RiverJobs struct {
+	Queue      string
+	MaxWorkers int
+	Add        func(*river.Workers) error
+}
+
 // NewRiverClient returns a River client that works store.DeliveryJob on
 // the QueueName queue, RiverMaxWorkers at a time. Every `slorec serve`
 // replica on the same database runs one: River locks each job row while
@@ -140,8 +148,10 @@ func (w *RiverWorker) Work(ctx context.Context, job *river.Job[store.DeliveryJob
 // is one run's Timeout). River's schema must be migrated first
 // (rivermigrate). When outbox is a Requeuer, the client also sweeps
 // (SweepJob, every SweepInterval and once at start, on the leader only).
-// Errors: EINVALID, and River's configuration errors.
-func NewRiverClient(pool *pgxpool.Pool, outbox Outbox, sender *Sender, policy Policy, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
+// More adds other kinds of jobs to the same client (one River client per
+// process: one leader election, one fetch loop per queue). Errors:
+// EINVALID, and River's configuration errors.
+func NewRiverClient(pool *pgxpool.Pool, outbox Outbox, sender *Sender, policy Policy, logger *slog.Logger, more ...RiverJobs) (*river.Client[pgx.Tx], error) {
 	if pool == nil {
 		return nil, slorec.Errorf(slorec.EINVALID, "webhook river client: no pool")
 	}
@@ -162,8 +172,18 @@ func NewRiverClient(pool *pgxpool.Pool, outbox Outbox, sender *Sender, policy Po
 			func() (river.JobArgs, *river.InsertOpts) { return SweepJob{}, &river.InsertOpts{Queue: QueueName} },
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
+	queues := map[string]river.QueueConfig{QueueName: {MaxWorkers: RiverMaxWorkers}}
+	for _, m := range more {
+		if m.Queue == "" || m.Queue == QueueName || m.MaxWorkers < 1 || m.Add == nil {
+			return nil, slorec.Errorf(slorec.EINVALID, "webhook river client: jobs of queue %q: a queue of their own, a worker count and workers are required", m.Queue)
+		}
+		if err := m.Add(workers); err != nil {
+			return nil, fmt.Errorf("add the workers of queue %s: %w", m.Queue, err)
+		}
+		queues[m.Queue] = river.QueueConfig{MaxWorkers: m.MaxWorkers}
+	}
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:          map[string]river.QueueConfig{QueueName: {MaxWorkers: RiverMaxWorkers}},
+		Queues:          queues,
 		Workers:         workers,
 		PeriodicJobs:    periodic,
 		Logger:          w.dl.log,

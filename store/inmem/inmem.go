@@ -54,6 +54,7 @@ type tenantData struct {
 	audit    []slorec.AuditRecord
 	subs     []string // subscription ids, oldest first
 	convs    map[string][]store.Turn
+	ingests  map[string]slorec.Ingestion
 }
 
 type sloKey struct {
@@ -102,6 +103,7 @@ func (s *Store) Tenant(id string) store.TenantStore {
 			recsBy:   map[string][]string{},
 			feedback: map[string][]slorec.Feedback{},
 			convs:    map[string][]store.Turn{},
+			ingests:  map[string]slorec.Ingestion{},
 		}
 	}
 	return &tenant{s: s, id: id, d: s.tenants[id]}
@@ -776,4 +778,67 @@ func (t *tenant) AppendTurn(_ context.Context, id string, turn store.Turn, keep 
 		delete(t.d.convs, oldest)
 	}
 	return nil
+}
+
+func cloneIngestion(in slorec.Ingestion) slorec.Ingestion {
+	in.Request, in.Report = slices.Clone(in.Request), slices.Clone(in.Report)
+	return in
+}
+
+// QueueIngestion implements store.Ingestions. Nothing runs it: the
+// caller does (app, in process).
+func (t *tenant) QueueIngestion(_ context.Context, actor string, request []byte) (slorec.Ingestion, error) {
+	in, err := store.PrepareIngestion(t.id, actor, request)
+	if err != nil {
+		return slorec.Ingestion{}, err
+	}
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	in.CreatedAt = t.s.now()
+	t.d.ingests[in.ID] = in
+	return cloneIngestion(in), nil
+}
+
+// Ingestion implements store.Ingestions.
+func (t *tenant) Ingestion(_ context.Context, id string) (slorec.Ingestion, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	in, ok := t.d.ingests[id]
+	if !ok {
+		return slorec.Ingestion{}, slorec.Errorf(slorec.ENOTFOUND, "ingestion %s: not found", id)
+	}
+	return cloneIngestion(in), nil
+}
+
+// StartIngestion implements store.Ingestions.
+func (t *tenant) StartIngestion(_ context.Context, id string) (slorec.Ingestion, error) {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	in, ok := t.d.ingests[id]
+	switch {
+	case !ok:
+		return slorec.Ingestion{}, slorec.Errorf(slorec.ENOTFOUND, "ingestion %s: not found", id)
+	case in.Finished():
+		return slorec.Ingestion{}, slorec.Errorf(slorec.ECONFLICT, "ingestion %s already %s", id, in.Status)
+	}
+	in.Status, in.StartedAt = slorec.IngestionRunning, t.s.now()
+	in.Attempts++
+	t.d.ingests[id] = in
+	return cloneIngestion(in), nil
+}
+
+// FinishIngestion implements store.Ingestions.
+func (t *tenant) FinishIngestion(_ context.Context, id string, report []byte, code, message string) (slorec.Ingestion, error) {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	in, ok := t.d.ingests[id]
+	if !ok {
+		return slorec.Ingestion{}, slorec.Errorf(slorec.ENOTFOUND, "ingestion %s: not found", id)
+	}
+	in, err := store.FinishedIngestion(in, report, code, message, t.s.now())
+	if err != nil {
+		return slorec.Ingestion{}, err
+	}
+	t.d.ingests[id] = in
+	return cloneIngestion(in), nil
 }

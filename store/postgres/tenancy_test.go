@@ -291,3 +291,27 @@ func TestRequeueOverdueReplacesOnlyJobsRiverGaveUpOn(t *testing.T) {
 	}
 	require.Equal(t, map[string]int{stuck: 2, live: 1, done: 1}, perDelivery)
 }
+
+func TestQueueIngestionInsertsItsRiverJob(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	db := openURL(t, url)
+	in, err := db.Tenant("acme").QueueIngestion(ctx, "alice", []byte(`{"window_days": 7}`))
+	require.NoError(t, err)
+	rows, err := connect(t, url).Query(ctx, `SELECT kind, queue, max_attempts::text, args->>'tenant', args->>'ingestion_id' FROM river_job ORDER BY id`)
+	require.NoError(t, err)
+	var jobs [][5]string
+	for rows.Next() {
+		var j [5]string
+		require.NoError(t, rows.Scan(&j[0], &j[1], &j[2], &j[3], &j[4]))
+		jobs = append(jobs, j)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, [][5]string{{"prometheus_ingest", "ingest", "3", "acme", in.ID}}, jobs)
+
+	_, err = db.Tenant("acme").QueueIngestion(ctx, "", []byte(`{}`))
+	require.Equal(t, slorec.EINVALID, slorec.ErrorCode(err))
+	var n int
+	require.NoError(t, connect(t, url).QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&n))
+	require.Equal(t, 1, n, "a refused ingestion queues no job")
+}

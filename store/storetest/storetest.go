@@ -53,6 +53,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Expired turns are dropped with later writes, a bounded batch at a time.", dflt(testConversationsExpire)},
 		{"A bad conversation id or turn is refused and nothing is stored.", dflt(testConversationsInvalid)},
 		{"Each tenant sees and expires only its own conversations.", testTenantConversationIsolation},
+		{"An ingestion is queued, started (again if cut short) and finished once.", dflt(testIngestions)},
+		{"Another tenant's ingestion is not found.", testTenantIngestionIsolation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
