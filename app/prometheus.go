@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -296,6 +297,11 @@ func (a *App) RunIngestion(ctx context.Context, tenant, id string) error {
 	} else {
 		rep, err = a.IngestPrometheus(ctx, tenant, in.Actor, req)
 	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// The server is stopping: the run is left running, and the job
+		// engine starts it again (River) or the process ends (in memory).
+		return fmt.Errorf("ingestion %s: cut short: %w", id, ctx.Err())
+	}
 	var report []byte
 	if rep != nil {
 		if b, merr := json.Marshal(rep); merr == nil { // a report always encodes
@@ -303,10 +309,16 @@ func (a *App) RunIngestion(ctx context.Context, tenant, id string) error {
 		}
 	}
 	code, msg := "", ""
-	if err != nil {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		code, msg = slorec.EUNAVAILABLE, "the ingestion ran out of time; ingest fewer services or a shorter window at once"
+	case err != nil:
 		code, msg = slorec.ErrorCode(err), slorec.ErrorMessage(err)
 	}
-	_, err = st.FinishIngestion(ctx, id, report, code, msg)
+	// A run that timed out is recorded all the same.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, err = st.FinishIngestion(fctx, id, report, code, msg)
 	return err
 }
 
