@@ -73,11 +73,7 @@ func startIntegServer(t *testing.T, vars map[string]string, metrics bool) integS
 	require.NoError(t, err)
 	base := startServerEnv(t, st, vars)
 	s := integServer{st: st, editor: client{t, base, editor}, reader: client{t, base, reader}}
-	s.editor.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
-	if metrics {
-		code, body, _ := s.editor.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
-		require.Equal(t, http.StatusOK, code, string(body))
-	}
+	postExample(t, s.editor, metrics)
 	return s
 }
 
@@ -683,7 +679,7 @@ func TestServePrometheusIngest(t *testing.T) {
 		_, globex, err := db.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
 		require.NoError(t, err)
 		one := client{t, startServerEnv(t, db, vars), acme}
-		one.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+		postExample(t, one, false)
 		in := queueIngest(t, one, map[string]any{"window_days": 7, "end": end})
 		two := client{t, startServerEnv(t, db, vars), acme}
 		done := awaitIngestion(t, two, in.ID)

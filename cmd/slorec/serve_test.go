@@ -99,6 +99,17 @@ func (c client) json(method, path string, in any, want int, out any, hdr ...stri
 	}
 }
 
+// postExample ingests the example's topology through c and, with
+// metrics, its metric history.
+func postExample(t *testing.T, c client, metrics bool) {
+	t.Helper()
+	c.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+	if metrics {
+		code, body, _ := c.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
+		require.Equal(t, http.StatusOK, code, string(body))
+	}
+}
+
 // startServer runs the API over st on a real listener (127.0.0.1:0).
 func startServer(t testing.TB, st store.Store) string {
 	t.Helper()
@@ -266,9 +277,7 @@ func TestServeRefusesInfeasibleSLOsUnlessForced(t *testing.T) {
 	require.NoError(t, err)
 	base := startServer(t, st)
 	ed := client{t, base, editor}
-	ed.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
-	code, body, _ := ed.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
-	require.Equal(t, http.StatusOK, code, string(body))
+	postExample(t, ed, true)
 
 	want := map[string]any{"slos": []map[string]any{{"sli": "availability", "target": 0.9999}}}
 	code, body, hdr := ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", mustJSON(t, want))
@@ -328,9 +337,7 @@ func TestServeBadInput(t *testing.T) {
 			require.NoError(t, st.RevokeToken(ctx, revoked.ID))
 			base := startServer(t, st)
 			ed := client{t, base, editor}
-			ed.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
-			code, body, _ := ed.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
-			require.Equal(t, http.StatusOK, code, string(body))
+			postExample(t, ed, true)
 
 			snapshot := func() string {
 				a := st.Tenant("acme")
@@ -405,7 +412,7 @@ func TestServeBadInput(t *testing.T) {
 
 			// The same idempotency key with another body is a 409.
 			first := `{"slos":[{"sli":"latency","target":0.95,"threshold_ms":5000,"percentile":95}]}`
-			code, body, _ = ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", []byte(first), "Idempotency-Key", "k-1")
+			code, body, _ := ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", []byte(first), "Idempotency-Key", "k-1")
 			require.Equal(t, http.StatusCreated, code, string(body))
 			afterCommit := snapshot()
 			code, body, _ = ed.do("POST", "/api/v1/services/checkout-service/slos", "application/json", []byte(strings.Replace(first, "5000", "6000", 1)), "Idempotency-Key", "k-1")
@@ -513,9 +520,7 @@ func TestServeChatAndKnowledge(t *testing.T) {
 	require.NoError(t, err)
 	base := startServer(t, st)
 	a, g := client{t, base, acme}, client{t, base, globex}
-	a.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
-	code, body, _ := a.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
-	require.Equal(t, http.StatusOK, code, string(body))
+	postExample(t, a, true)
 
 	var ans struct {
 		ConversationID string `json:"conversation_id"`
@@ -583,9 +588,7 @@ func TestServeRecommendationRevalidatesWithItsETag(t *testing.T) {
 	_, secret, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
 	require.NoError(t, err)
 	c := client{t, startServer(t, st), secret}
-	c.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
-	code, body, _ := c.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
-	require.Equal(t, http.StatusOK, code, string(body))
+	postExample(t, c, true)
 
 	const path = "/api/v1/services/checkout-service/slo-recommendations"
 	type view struct {
@@ -635,7 +638,7 @@ func TestServeRecommendationRevalidatesWithItsETag(t *testing.T) {
 
 	// A bad hour of checkout-service changes its recommendation.
 	outage := "timestamp,service,requests,errors,latency_p50_ms,latency_p95_ms,latency_p99_ms\n2026-11-01T00:00:00Z,checkout-service,100000,40000,900,4000,9000\n"
-	code, body, _ = c.do("POST", "/api/v1/metrics", "text/csv", []byte(outage))
+	code, body, _ := c.do("POST", "/api/v1/metrics", "text/csv", []byte(outage))
 	require.Equal(t, http.StatusOK, code, string(body))
 	code, _, h = read("If-None-Match", tag)
 	require.Equal(t, http.StatusOK, code, "new data, a new recommendation")
@@ -657,9 +660,7 @@ func TestServeChatConversationsSpanReplicasOnPostgres(t *testing.T) {
 	one, two := client{t, startServer(t, db), acme}, client{t, startServer(t, db), acme}
 	g := client{t, one.base, globex}
 	for _, c := range []client{one, g} {
-		c.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
-		code, body, _ := c.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
-		require.Equal(t, http.StatusOK, code, string(body))
+		postExample(t, c, true)
 	}
 
 	type answer struct {
@@ -710,9 +711,7 @@ func TestServeCountsModelCallsAndFallbacks(t *testing.T) {
 	require.NoError(t, err)
 	base := startServerEnv(t, st, map[string]string{"SLOREC_LLM_PROVIDER": "openai", "SLOREC_LLM_BASE_URL": llm.URL + "/v1", "SLOREC_LLM_MODEL": "m"})
 	ed := client{t, base, editor}
-	ed.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
-	code, body, _ := ed.do("POST", "/api/v1/metrics", "text/csv", exampleFile(t, "metrics.csv"))
-	require.Equal(t, http.StatusOK, code, string(body))
+	postExample(t, ed, true)
 	var view struct {
 		Explanation *slorec.Explanation `json:"explanation"`
 	}
