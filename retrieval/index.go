@@ -29,6 +29,9 @@ type Filter struct {
 	Tags     []string
 }
 
+// Empty reports whether the filter admits every chunk.
+func (f Filter) Empty() bool { return len(f.Kinds)+len(f.Services)+len(f.Tags) == 0 }
+
 func (f Filter) match(c *Chunk) bool {
 	return (len(f.Kinds) == 0 || slices.Contains(f.Kinds, c.Kind)) &&
 		overlaps(f.Services, c.Services) && overlaps(f.Tags, c.Tags)

@@ -440,7 +440,7 @@ func (ix *Index) vectorLeg(ctx context.Context, q retrieval.Query, depth int) ([
 // A filtered leg keeps custom plans, so the planner sees how selective
 // the filter is.
 func legSettings(f retrieval.Filter, own ...string) []string {
-	if len(f.Kinds)+len(f.Services)+len(f.Tags) == 0 {
+	if f.Empty() {
 		own = append(own, "plan_cache_mode", "force_generic_plan")
 	}
 	return own

@@ -458,7 +458,7 @@ func (ix *Index) textLeg(ctx context.Context, q retrieval.Query, depth int) ([]r
 		return nil, err
 	}
 	at := noFilter
-	if f := q.Filter; len(f.Kinds)+len(f.Services)+len(f.Tags) > 0 {
+	if !q.Filter.Empty() {
 		at = afterTop
 	}
 	for {
