@@ -65,12 +65,9 @@ type integServer struct {
 // without only its topology.
 func startIntegServer(t *testing.T, vars map[string]string, metrics bool) integServer {
 	t.Helper()
-	ctx := context.Background()
 	st := inmem.New()
-	_, editor, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
-	_, reader, err := st.CreateToken(ctx, "acme", "viewer", slorec.RoleReader)
-	require.NoError(t, err)
+	editor := secret(t, st, "acme", "portal", slorec.RoleEditor)
+	reader := secret(t, st, "acme", "viewer", slorec.RoleReader)
 	base := startServerEnv(t, st, vars)
 	s := integServer{st: st, editor: client{t, base, editor}, reader: client{t, base, reader}}
 	postExample(t, s.editor, metrics)
@@ -674,10 +671,8 @@ func TestServePrometheusIngest(t *testing.T) {
 	t.Run("On Postgres a queued ingestion is a River job another replica may run.", func(t *testing.T) {
 		ctx := context.Background()
 		db := openPostgres(t)
-		_, acme, err := db.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-		require.NoError(t, err)
-		_, globex, err := db.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
-		require.NoError(t, err)
+		acme := secret(t, db, "acme", "portal", slorec.RoleEditor)
+		globex := secret(t, db, "globex", "portal", slorec.RoleEditor)
 		one := client{t, startServerEnv(t, db, vars), acme}
 		postExample(t, one, false)
 		in := queueIngest(t, one, map[string]any{"window_days": 7, "end": end})

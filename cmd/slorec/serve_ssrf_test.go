@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -20,10 +19,8 @@ import (
 // (localhost) is stored, but its delivery fails at the first attempt with
 // the blocked message, and the receiver is never called.
 func TestServeBlocksWebhooksToPrivateNetworks(t *testing.T) {
-	ctx := context.Background()
 	st := inmem.New()
-	_, admin, err := st.CreateToken(ctx, "acme", "platform-team", slorec.RoleAdmin)
-	require.NoError(t, err)
+	admin := secret(t, st, "acme", "platform-team", slorec.RoleAdmin)
 	base := startServer(t, st)
 	ad := client{t, base, admin}
 	ad.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)

@@ -99,6 +99,14 @@ func (c client) json(method, path string, in any, want int, out any, hdr ...stri
 	}
 }
 
+// secret creates a token of tenant and returns its secret.
+func secret(t testing.TB, st store.Store, tenant, name string, role slorec.Role) string {
+	t.Helper()
+	_, sec, err := st.CreateToken(context.Background(), tenant, name, role)
+	require.NoError(t, err)
+	return sec
+}
+
 // postExample ingests the example's topology through c and, with
 // metrics, its metric history.
 func postExample(t *testing.T, c client, metrics bool) {
@@ -152,12 +160,9 @@ func exampleFile(t *testing.T, name string) []byte {
 // the signed webhook (River, from the transactional outbox), read the
 // audit log and send feedback.
 func TestServeWholeWorkflowOnPostgres(t *testing.T) {
-	ctx := context.Background()
 	db := openPostgres(t)
-	_, editor, err := db.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
-	_, admin, err := db.CreateToken(ctx, "acme", "platform-team", slorec.RoleAdmin)
-	require.NoError(t, err)
+	editor := secret(t, db, "acme", "portal", slorec.RoleEditor)
+	admin := secret(t, db, "acme", "platform-team", slorec.RoleAdmin)
 	base := startServerEnv(t, db, map[string]string{"SLOREC_WEBHOOK_ALLOW_PRIVATE": "true"})
 	ed, ad := client{t, base, editor}, client{t, base, admin}
 
@@ -273,8 +278,7 @@ func TestServeWholeWorkflowOnPostgres(t *testing.T) {
 func TestServeRefusesInfeasibleSLOsUnlessForced(t *testing.T) {
 	ctx := context.Background()
 	st := inmem.New()
-	_, editor, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
+	editor := secret(t, st, "acme", "portal", slorec.RoleEditor)
 	base := startServer(t, st)
 	ed := client{t, base, editor}
 	postExample(t, ed, true)
@@ -326,12 +330,9 @@ func TestServeBadInput(t *testing.T) {
 			if backend == "postgres" {
 				st = openPostgres(t)
 			}
-			_, editor, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-			require.NoError(t, err)
-			_, reader, err := st.CreateToken(ctx, "acme", "viewer", slorec.RoleReader)
-			require.NoError(t, err)
-			_, other, err := st.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
-			require.NoError(t, err)
+			editor := secret(t, st, "acme", "portal", slorec.RoleEditor)
+			reader := secret(t, st, "acme", "viewer", slorec.RoleReader)
+			other := secret(t, st, "globex", "portal", slorec.RoleEditor)
 			revoked, revokedSecret, err := st.CreateToken(ctx, "acme", "old", slorec.RoleEditor)
 			require.NoError(t, err)
 			require.NoError(t, st.RevokeToken(ctx, revoked.ID))
@@ -425,10 +426,8 @@ func TestServeBadInput(t *testing.T) {
 
 // TestServeRateLimit exhausts a token's bucket.
 func TestServeRateLimit(t *testing.T) {
-	ctx := context.Background()
 	st := inmem.New()
-	_, secret, err := st.CreateToken(ctx, "acme", "script", slorec.RoleReader)
-	require.NoError(t, err)
+	secret := secret(t, st, "acme", "script", slorec.RoleReader)
 	base := startServer(t, st)
 	c := client{t, base, secret}
 	var limited http.Header
@@ -450,8 +449,7 @@ func TestServeRateLimit(t *testing.T) {
 func TestServeBackstageImportAndExport(t *testing.T) {
 	ctx := context.Background()
 	st := inmem.New()
-	_, editor, err := st.CreateToken(ctx, "acme", "catalog", slorec.RoleEditor)
-	require.NoError(t, err)
+	editor := secret(t, st, "acme", "catalog", slorec.RoleEditor)
 	base := startServer(t, st)
 	ed := client{t, base, editor}
 	yaml, err := os.ReadFile("../../../shared/data/catalog/backstage/all-entities.yaml")
@@ -512,12 +510,9 @@ func TestServeBackstageImportAndExport(t *testing.T) {
 // Server-Sent Events) and adds a tenant's runbook that only that tenant
 // finds.
 func TestServeChatAndKnowledge(t *testing.T) {
-	ctx := context.Background()
 	st := inmem.New()
-	_, acme, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
-	_, globex, err := st.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
+	acme := secret(t, st, "acme", "portal", slorec.RoleEditor)
+	globex := secret(t, st, "globex", "portal", slorec.RoleEditor)
 	base := startServer(t, st)
 	a, g := client{t, base, acme}, client{t, base, globex}
 	postExample(t, a, true)
@@ -583,10 +578,8 @@ func TestServeChatAndKnowledge(t *testing.T) {
 // If-None-Match gets 304 without a body, and new data that changes the
 // recommendation changes the tag.
 func TestServeRecommendationRevalidatesWithItsETag(t *testing.T) {
-	ctx := context.Background()
 	st := inmem.New()
-	_, secret, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
+	secret := secret(t, st, "acme", "portal", slorec.RoleEditor)
 	c := client{t, startServer(t, st), secret}
 	postExample(t, c, true)
 
@@ -653,10 +646,8 @@ func TestServeRecommendationRevalidatesWithItsETag(t *testing.T) {
 func TestServeChatConversationsSpanReplicasOnPostgres(t *testing.T) {
 	ctx := context.Background()
 	db := openPostgres(t)
-	_, acme, err := db.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
-	_, globex, err := db.CreateToken(ctx, "globex", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
+	acme := secret(t, db, "acme", "portal", slorec.RoleEditor)
+	globex := secret(t, db, "globex", "portal", slorec.RoleEditor)
 	one, two := client{t, startServer(t, db), acme}, client{t, startServer(t, db), acme}
 	g := client{t, one.base, globex}
 	for _, c := range []client{one, g} {
@@ -707,8 +698,7 @@ func TestServeCountsModelCallsAndFallbacks(t *testing.T) {
 	defer llm.Close()
 	ctx := context.Background()
 	st := inmem.New()
-	_, editor, err := st.CreateToken(ctx, "acme", "portal", slorec.RoleEditor)
-	require.NoError(t, err)
+	editor := secret(t, st, "acme", "portal", slorec.RoleEditor)
 	base := startServerEnv(t, st, map[string]string{"SLOREC_LLM_PROVIDER": "openai", "SLOREC_LLM_BASE_URL": llm.URL + "/v1", "SLOREC_LLM_MODEL": "m"})
 	ed := client{t, base, editor}
 	postExample(t, ed, true)
