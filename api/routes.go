@@ -52,6 +52,7 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.POST("/services/:id/metrics", write, s.idempotent, s.postServiceMetrics)
 	v1.POST("/metrics", write, s.idempotent, s.postMetrics)
 	v1.POST("/metrics/prometheus", write, s.idempotent, s.postPrometheusIngest)
+	v1.GET("/ingestions", read, s.getIngestions)
 	v1.GET("/ingestions/:id", read, s.getIngestion)
 	v1.GET("/services/:id/slo-recommendations", read, s.getRecommendations)
 	v1.POST("/services/:id/slos", write, s.idempotent, s.postSLOs)
@@ -562,13 +563,11 @@ func (s *Server) getAudit(c *gin.Context) {
 			*dst = t
 		}
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			fields = append(fields, FieldError{Field: "limit", Detail: "an integer from 1 to 1000"})
-		}
-		f.Limit = n
+	n, fe := limitQuery(c)
+	if fe != nil {
+		fields = append(fields, *fe)
 	}
+	f.Limit = n
 	if fields != nil {
 		s.problem(c, &FieldErrors{Message: "invalid audit filter", Fields: fields})
 		return
@@ -785,6 +784,33 @@ func preferAsync(header string) bool {
 		}
 	}
 	return false
+}
+
+// limitQuery is ?limit=, 1 to 1000; 0 when absent.
+func limitQuery(c *gin.Context) (int, *FieldError) {
+	v := c.Query("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, &FieldError{Field: "limit", Detail: "an integer from 1 to 1000"}
+	}
+	return n, nil
+}
+
+func (s *Server) getIngestions(c *gin.Context) {
+	n, fe := limitQuery(c)
+	if fe != nil {
+		s.problem(c, &FieldErrors{Message: "invalid query", Fields: []FieldError{*fe}})
+		return
+	}
+	list, err := s.cfg.App.Ingestions(c.Request.Context(), tenantOf(c), n)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ingestions": nonNil(list)})
 }
 
 func (s *Server) getIngestion(c *gin.Context) {

@@ -60,6 +60,7 @@ type TenantStore interface {
 	Deliveries(ctx context.Context, subscriptionID string, limit int) ([]slorec.Delivery, error)
 	QueueIngestion(ctx context.Context, actor string, request []byte) (slorec.Ingestion, error)
 	Ingestion(ctx context.Context, id string) (slorec.Ingestion, error)
+	Ingestions(ctx context.Context, limit int) ([]slorec.Ingestion, error)
 	StartIngestion(ctx context.Context, id string) (slorec.Ingestion, error)
 	FinishIngestion(ctx context.Context, id string, report []byte, code, message string) (slorec.Ingestion, error)
 	ConversationTurns(ctx context.Context, id string, since time.Time) ([]store.Turn, error)

@@ -326,3 +326,9 @@ func (a *App) RunIngestion(ctx context.Context, tenant, id string) error {
 func (a *App) Ingestion(ctx context.Context, tenant, id string) (slorec.Ingestion, error) {
 	return a.cfg.Tenant(tenant).Ingestion(ctx, id)
 }
+
+// Ingestions lists the tenant's ingestions, newest first, at most limit
+// (0 means 100).
+func (a *App) Ingestions(ctx context.Context, tenant string, limit int) ([]slorec.Ingestion, error) {
+	return a.cfg.Tenant(tenant).Ingestions(ctx, limit)
+}

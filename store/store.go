@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -228,6 +229,9 @@ type Ingestions interface {
 	QueueIngestion(ctx context.Context, actor string, request []byte) (slorec.Ingestion, error)
 	// Ingestion returns one. Errors: ENOTFOUND.
 	Ingestion(ctx context.Context, id string) (slorec.Ingestion, error)
+	// Ingestions lists the tenant's ingestions, newest first (then by id,
+	// descending), at most limit (0 means 100, capped at 1000).
+	Ingestions(ctx context.Context, limit int) ([]slorec.Ingestion, error)
 	// StartIngestion marks an unfinished ingestion running, counting the
 	// attempt. Errors: ENOTFOUND, ECONFLICT (already finished: a job
 	// that runs again must not run it twice).
@@ -280,6 +284,22 @@ func FinishedIngestion(in slorec.Ingestion, report []byte, code, message string,
 		in.Status, in.Code, in.Error = slorec.IngestionFailed, code, message
 	}
 	return in, nil
+}
+
+// IngestionLimit is Ingestions' limit: 0 means 100, at most 1000.
+func IngestionLimit(limit int) int {
+	if limit <= 0 {
+		return 100
+	}
+	return min(limit, 1000)
+}
+
+// NewestIngestionFirst orders ingestions as Ingestions lists them.
+func NewestIngestionFirst(a, b slorec.Ingestion) int {
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
 }
 
 func jsonObject(b []byte) bool {

@@ -652,6 +652,20 @@ func TestServePrometheusIngest(t *testing.T) {
 		}
 		code, got, hdr := s.editor.do("GET", "/api/v1/ingestions/ing_missing", "", nil)
 		requireProblem(t, http.StatusNotFound, code, got, hdr)
+
+		second := queueIngest(t, s.editor, map[string]any{"window_days": 1, "end": end})
+		awaitIngestion(t, s.reader, second.ID)
+		var list struct {
+			Ingestions []slorec.Ingestion `json:"ingestions"`
+		}
+		s.reader.json("GET", "/api/v1/ingestions", nil, http.StatusOK, &list)
+		require.Len(t, list.Ingestions, 2, "the refused requests were never queued")
+		require.Equal(t, []string{second.ID, in.ID}, []string{list.Ingestions[0].ID, list.Ingestions[1].ID}, "newest first")
+		require.Equal(t, slorec.IngestionSucceeded, list.Ingestions[1].Status)
+		s.reader.json("GET", "/api/v1/ingestions?limit=1", nil, http.StatusOK, &list)
+		require.Len(t, list.Ingestions, 1)
+		code, got, hdr = s.reader.do("GET", "/api/v1/ingestions?limit=0", "", nil)
+		requireProblem(t, http.StatusBadRequest, code, got, hdr)
 	})
 
 	t.Run("A queued ingestion that fails says why, with its report.", func(t *testing.T) {

@@ -810,6 +810,18 @@ func (t *tenant) Ingestion(_ context.Context, id string) (slorec.Ingestion, erro
 	return cloneIngestion(in), nil
 }
 
+// Ingestions implements store.Ingestions.
+func (t *tenant) Ingestions(_ context.Context, limit int) ([]slorec.Ingestion, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	out := make([]slorec.Ingestion, 0, len(t.d.ingests))
+	for _, in := range t.d.ingests {
+		out = append(out, cloneIngestion(in))
+	}
+	slices.SortFunc(out, store.NewestIngestionFirst)
+	return out[:min(len(out), store.IngestionLimit(limit))], nil
+}
+
 // StartIngestion implements store.Ingestions.
 func (t *tenant) StartIngestion(_ context.Context, id string) (slorec.Ingestion, error) {
 	t.s.mu.Lock()

@@ -72,6 +72,20 @@ func (t *tenantDB) Ingestion(ctx context.Context, id string) (slorec.Ingestion, 
 	return in, nil
 }
 
+// Ingestions implements store.Ingestions.
+func (t *tenantDB) Ingestions(ctx context.Context, limit int) ([]slorec.Ingestion, error) {
+	rows, err := t.pool.Query(ctx, `SELECT `+ingestionColumns+` FROM ingestions WHERE tenant = $1
+		ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2`, t.tenant, store.IngestionLimit(limit))
+	if err != nil {
+		return nil, translate("list ingestions", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (slorec.Ingestion, error) { return scanIngestion(r) })
+	if err != nil {
+		return nil, translate("list ingestions", err)
+	}
+	return out, nil
+}
+
 // StartIngestion implements store.Ingestions.
 func (t *tenantDB) StartIngestion(ctx context.Context, id string) (slorec.Ingestion, error) {
 	var in slorec.Ingestion

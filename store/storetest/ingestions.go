@@ -81,6 +81,38 @@ func testIngestions(t *testing.T, s store.TenantStore) {
 	requireCode(t, err, slorec.EINVALID)
 }
 
+func testIngestionList(t *testing.T, s store.TenantStore) {
+	ctx := context.Background()
+	list, err := s.Ingestions(ctx, 0)
+	require.NoError(t, err)
+	require.Empty(t, list)
+	var ids []string
+	for range 5 {
+		in, err := s.QueueIngestion(ctx, "alice", []byte(`{}`))
+		require.NoError(t, err)
+		ids = append(ids, in.ID)
+	}
+	_, err = s.StartIngestion(ctx, ids[1])
+	require.NoError(t, err)
+	list, err = s.Ingestions(ctx, 0)
+	require.NoError(t, err)
+	require.Len(t, list, 5)
+	for i := 1; i < len(list); i++ {
+		require.LessOrEqual(t, store.NewestIngestionFirst(list[i-1], list[i]), 0, "newest first")
+	}
+	got := map[string]slorec.Ingestion{}
+	for _, in := range list {
+		got[in.ID] = in
+	}
+	for _, id := range ids {
+		require.Contains(t, got, id)
+	}
+	require.Equal(t, slorec.IngestionRunning, got[ids[1]].Status, "as they are now")
+	two, err := s.Ingestions(ctx, 2)
+	require.NoError(t, err)
+	require.Equal(t, list[:2], two)
+}
+
 func testTenantIngestionIsolation(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a, b := s.Tenant("acme"), s.Tenant("globex")
@@ -94,4 +126,7 @@ func testTenantIngestionIsolation(t *testing.T, s store.Store) {
 	got, err := a.Ingestion(ctx, q.ID)
 	require.NoError(t, err)
 	require.Equal(t, slorec.IngestionQueued, got.Status, "another tenant cannot start it")
+	theirs, err := b.Ingestions(ctx, 0)
+	require.NoError(t, err)
+	require.Empty(t, theirs, "nor list it")
 }

@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"A bad conversation id or turn is refused and nothing is stored.", dflt(testConversationsInvalid)},
 		{"Each tenant sees and expires only its own conversations.", testTenantConversationIsolation},
 		{"An ingestion is queued, started (again if cut short) and finished once.", dflt(testIngestions)},
+		{"Ingestions are listed newest first, as they are now.", dflt(testIngestionList)},
 		{"Another tenant's ingestion is not found.", testTenantIngestionIsolation},
 	}
 	for _, tt := range tests {
