@@ -279,12 +279,24 @@ func (t *topK) hits(s *snapshot, set func(*Hit, float64)) []Hit {
 
 // Top sorts hits by score, then id, and keeps n.
 func Top(hits []Hit, n int) []Hit {
-	slices.SortFunc(hits, func(a, b Hit) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
+	sorted := true
+	for i := 1; i < len(hits) && sorted; i++ {
+		sorted = byScore(&hits[i-1], &hits[i]) <= 0
+	}
+	if !sorted {
+		// A leg's rows arrive sorted or nearly so; sort pointers, not
+		// whole hits, when they are not.
+		ptrs := make([]*Hit, len(hits))
+		for i := range hits {
+			ptrs[i] = &hits[i]
 		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+		slices.SortFunc(ptrs, byScore)
+		out := make([]Hit, min(n, len(hits)))
+		for i := range out {
+			out[i] = *ptrs[i]
+		}
+		return out
+	}
 	if len(hits) > n {
 		hits = hits[:n]
 	}
