@@ -33,7 +33,7 @@ func (w *ingestWorker) Timeout(*river.Job[store.IngestJob]) time.Duration { retu
 // ingestJobs are the ingestion jobs of the River client, app.MaxIngestions at a
 // time per replica.
 func ingestJobs(a *app.App) webhook.RiverJobs {
-	return webhook.RiverJobs{Queue: store.IngestQueue, MaxWorkers: app.MaxIngestions, Add: func(ws *river.Workers) error {
+	return webhook.RiverJobs{Queue: store.IngestQueue, MaxWorkers: app.MaxIngestions, Timeout: IngestTimeout, Add: func(ws *river.Workers) error {
 		return river.AddWorkerSafely(ws, &ingestWorker{app: a})
 	}}
 }

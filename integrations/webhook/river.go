@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -132,11 +133,25 @@ func (w *RiverWorker) Work(ctx context.Context, job *river.Job[store.DeliveryJob
 }
 
 // RiverJobs are other jobs for NewRiverClient's client: their queue, how
-// many run at once, and a function adding their workers.
+// many run at once, the longest one of their runs may take (their
+// workers' Timeout), and a function adding their workers.
 type RiverJobs struct {
 	Queue      string
 	MaxWorkers int
+	Timeout    time.Duration
 	Add        func(*river.Workers) error
+}
+
+// RescueMargin is how long past the longest run's timeout a job still
+// marked running is taken for abandoned (its process died) and retried.
+const RescueMargin = 5 * time.Minute
+
+// rescueAfter is River's RescueStuckJobsAfter for a client whose runs
+// take at most the given timeouts: the longest plus RescueMargin, so that
+// a job is never rescued while it may still run, and an abandoned one is
+// retried minutes later rather than after River's default hour.
+func rescueAfter(timeouts ...time.Duration) time.Duration {
+	return slices.Max(timeouts) + RescueMargin
 }
 
 // NewRiverClient returns a River client that works store.DeliveryJob on
@@ -173,21 +188,24 @@ func NewRiverClient(pool *pgxpool.Pool, outbox Outbox, sender *Sender, policy Po
 			&river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	queues := map[string]river.QueueConfig{QueueName: {MaxWorkers: RiverMaxWorkers}}
+	timeouts := []time.Duration{w.Timeout(nil)}
 	for _, m := range more {
-		if m.Queue == "" || m.Queue == QueueName || m.MaxWorkers < 1 || m.Add == nil {
-			return nil, slorec.Errorf(slorec.EINVALID, "webhook river client: jobs of queue %q: a queue of their own, a worker count and workers are required", m.Queue)
+		if m.Queue == "" || m.Queue == QueueName || m.MaxWorkers < 1 || m.Timeout <= 0 || m.Add == nil {
+			return nil, slorec.Errorf(slorec.EINVALID, "webhook river client: jobs of queue %q: a queue of their own, a worker count, a timeout and workers are required", m.Queue)
 		}
+		timeouts = append(timeouts, m.Timeout)
 		if err := m.Add(workers); err != nil {
 			return nil, fmt.Errorf("add the workers of queue %s: %w", m.Queue, err)
 		}
 		queues[m.Queue] = river.QueueConfig{MaxWorkers: m.MaxWorkers}
 	}
 	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:          queues,
-		Workers:         workers,
-		PeriodicJobs:    periodic,
-		Logger:          w.dl.log,
-		SoftStopTimeout: w.Timeout(nil),
+		Queues:               queues,
+		Workers:              workers,
+		PeriodicJobs:         periodic,
+		Logger:               w.dl.log,
+		SoftStopTimeout:      w.Timeout(nil),
+		RescueStuckJobsAfter: rescueAfter(timeouts...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new river client: %w", err)

@@ -272,3 +272,61 @@ func TestRiverSweepRequeuesADeliveryWhoseJobWasDiscarded(t *testing.T) {
 	}, 20*time.Second, 20*time.Millisecond, "the sweep at start requeues the delivery and it is sent")
 	require.Len(t, rc.got(), 1)
 }
+
+// A job left running by a process that died is retried once it has been
+// running RescueMargin past the longest timeout, not after River's
+// default hour; one still within that time is left alone.
+func TestRiverRescuesAnAbandonedJob(t *testing.T) {
+	t.Parallel()
+	pool := riverDB(t)
+	rc := newReceiver(t, nil)
+	o := newOutbox()
+	o.subscribe("sub-1", rc.URL)
+	o.add("d-1", "sub-1", time.Now())
+	o.add("d-2", "sub-1", time.Now())
+	jobs := insertJobs(t, pool, "d-1", "d-2")
+	ctx := context.Background()
+	// Both taken by a worker that is gone: d-1 twenty minutes ago, past
+	// the margin but well within River's default hour; d-2 a minute ago.
+	for i, ago := range []string{"20 minutes", "1 minute"} {
+		_, err := pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
+			attempted_at = now() - $2::interval, attempted_by = ARRAY['gone'] WHERE id = $1`, jobs[i], ago)
+		require.NoError(t, err)
+	}
+	c := startRiver(t, pool, o, webhook.Policy{})
+
+	var row *rivertype.JobRow
+	require.Eventually(t, func() bool {
+		var err error
+		row, err = c.JobGet(ctx, jobs[0])
+		require.NoError(t, err)
+		return row.FinalizedAt != nil
+	}, time.Minute, 50*time.Millisecond, "the abandoned job was not rescued")
+	require.Equal(t, rivertype.JobStateCompleted, row.State)
+	require.Equal(t, 2, row.Attempt, "rescued, then worked once more")
+	require.Equal(t, slorec.DeliveryDelivered, o.get("d-1").Status)
+
+	recent, err := c.JobGet(ctx, jobs[1])
+	require.NoError(t, err)
+	require.Equal(t, rivertype.JobStateRunning, recent.State, "a job within its timeout and margin may still be running elsewhere")
+}
+
+func TestNewRiverClientRejectsIncompleteJobs(t *testing.T) {
+	pool, err := pgxpool.New(context.Background(), "postgres://127.0.0.1:1/none") // never connected
+	require.NoError(t, err)
+	defer pool.Close()
+	add := func(*river.Workers) error { return nil }
+	for name, jobs := range map[string]webhook.RiverJobs{
+		"no queue":           {MaxWorkers: 1, Timeout: time.Minute, Add: add},
+		"the webhooks' own":  {Queue: webhook.QueueName, MaxWorkers: 1, Timeout: time.Minute, Add: add},
+		"no workers":         {Queue: "other", Timeout: time.Minute, Add: add},
+		"no timeout":         {Queue: "other", MaxWorkers: 1, Add: add},
+		"no worker function": {Queue: "other", MaxWorkers: 1, Timeout: time.Minute},
+	} {
+		_, err := webhook.NewRiverClient(pool, newOutbox(), nil, webhook.Policy{}, nil, jobs)
+		require.Equal(t, slorec.EINVALID, slorec.ErrorCode(err), name)
+	}
+	_, err = webhook.NewRiverClient(pool, newOutbox(), nil, webhook.Policy{}, nil,
+		webhook.RiverJobs{Queue: "other", MaxWorkers: 1, Timeout: time.Minute, Add: add})
+	require.NoError(t, err)
+}

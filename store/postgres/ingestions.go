@@ -86,13 +86,23 @@ func (t *tenantDB) Ingestions(ctx context.Context, limit int) ([]slorec.Ingestio
 	return out, nil
 }
 
+// lockIngestion reads the tenant's ingestion id and locks its row until
+// tx ends, so that a start and a finish cannot interleave.
+func (t *tenantDB) lockIngestion(ctx context.Context, tx pgx.Tx, id string) (slorec.Ingestion, error) {
+	in, err := scanIngestion(tx.QueryRow(ctx, `SELECT `+ingestionColumns+` FROM ingestions WHERE tenant = $1 AND id = $2 FOR UPDATE`, t.tenant, id))
+	if err != nil {
+		return slorec.Ingestion{}, translate("ingestion "+id, err)
+	}
+	return in, nil
+}
+
 // StartIngestion implements store.Ingestions.
 func (t *tenantDB) StartIngestion(ctx context.Context, id string) (slorec.Ingestion, error) {
 	var in slorec.Ingestion
 	err := t.inTx(ctx, func(tx pgx.Tx) error {
-		cur, err := scanIngestion(tx.QueryRow(ctx, `SELECT `+ingestionColumns+` FROM ingestions WHERE tenant = $1 AND id = $2 FOR UPDATE`, t.tenant, id))
+		cur, err := t.lockIngestion(ctx, tx, id)
 		if err != nil {
-			return translate("ingestion "+id, err)
+			return err
 		}
 		if cur.Finished() {
 			return slorec.Errorf(slorec.ECONFLICT, "ingestion %s already %s", id, cur.Status)
@@ -108,9 +118,9 @@ func (t *tenantDB) StartIngestion(ctx context.Context, id string) (slorec.Ingest
 func (t *tenantDB) FinishIngestion(ctx context.Context, id string, report []byte, code, message string) (slorec.Ingestion, error) {
 	var in slorec.Ingestion
 	err := t.inTx(ctx, func(tx pgx.Tx) error {
-		cur, err := scanIngestion(tx.QueryRow(ctx, `SELECT `+ingestionColumns+` FROM ingestions WHERE tenant = $1 AND id = $2 FOR UPDATE`, t.tenant, id))
+		cur, err := t.lockIngestion(ctx, tx, id)
 		if err != nil {
-			return translate("ingestion "+id, err)
+			return err
 		}
 		next, err := store.FinishedIngestion(cur, report, code, message, store.Now())
 		if err != nil {
