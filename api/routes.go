@@ -64,6 +64,7 @@ func (s *Server) routes(v1 *gin.RouterGroup) {
 	v1.GET("/services/:id/openslo", read, s.getOpenSLO)
 	v1.GET("/services/:id/prometheus-rules", read, s.getPrometheusRules)
 	v1.POST("/chat", read, s.postChat)
+	v1.GET("/chat/conversations/:id", read, s.getConversation)
 	v1.POST("/knowledge", write, s.idempotent, s.postKnowledge)
 	v1.GET("/knowledge/search", read, s.getKnowledgeSearch)
 	v1.POST("/recommendations/:id/feedback", write, s.idempotent, s.postFeedback)
@@ -706,6 +707,19 @@ func (s *Server) postChat(c *gin.Context) {
 	}
 	c.SSEvent("done", ans)
 	c.Writer.Flush()
+}
+
+// getConversation returns a conversation's remembered turns, oldest
+// first, for a portal to show a chat again.
+func (s *Server) getConversation(c *gin.Context) {
+	id := c.Param("id")
+	turns, err := s.cfg.App.Conversation(c.Request.Context(), tenantOf(c), id)
+	if err != nil {
+		s.problem(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, no-cache")
+	c.JSON(http.StatusOK, gin.H{"conversation_id": id, "turns": turns})
 }
 
 // KnowledgeBody is the body of POST /knowledge.

@@ -35,6 +35,27 @@ func (a *App) Chat(ctx context.Context, tenant string, q chat.Question) (chat.An
 	return e.Ask(ctx, q)
 }
 
+// Conversation returns the turns the tenant's conversation id
+// remembers, oldest first: its newest chat.DefaultMaxTurns exchanges,
+// each with the question, the answer given and the ids it cited. It
+// reads the store only, so it works without the tenant's data and on
+// any replica. Errors: EINVALID (a bad id), ENOTFOUND (no such
+// conversation, or none continued within ConversationTTL),
+// EUNAVAILABLE (the store could not read it).
+func (a *App) Conversation(ctx context.Context, tenant, id string) ([]chat.Turn, error) {
+	if err := store.CheckConversationID(id); err != nil {
+		return nil, err
+	}
+	turns, err := storeMemory{st: a.cfg.Tenant(tenant), now: a.cfg.Now}.Turns(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(turns) == 0 {
+		return nil, slorec.Errorf(slorec.ENOTFOUND, "conversation %s: not found (a conversation not continued for %s is forgotten)", id, ConversationTTL)
+	}
+	return turns, nil
+}
+
 func (a *App) chatFor(ctx context.Context, tenant string) (*chat.Engine, error) {
 	a.mu.Lock()
 	gen := a.gen[tenant]

@@ -657,8 +657,12 @@ func TestServeChatConversationsSpanReplicasOnPostgres(t *testing.T) {
 	type answer struct {
 		ConversationID string   `json:"conversation_id"`
 		Intent         string   `json:"intent"`
+		Text           string   `json:"text"`
 		Services       []string `json:"services"`
-		Routing        struct {
+		Citations      []struct {
+			ID string `json:"id"`
+		} `json:"citations"`
+		Routing struct {
 			FromContext bool `json:"from_context"`
 		} `json:"routing"`
 	}
@@ -666,17 +670,21 @@ func TestServeChatConversationsSpanReplicasOnPostgres(t *testing.T) {
 	one.json("POST", "/api/v1/chat", map[string]any{"text": "explain the recommendation for payment-service"}, http.StatusOK, &first)
 	require.Equal(t, []string{"payment-service"}, first.Services)
 	id := first.ConversationID
+	given := []answer{first}
 
 	var next answer
 	two.json("POST", "/api/v1/chat", map[string]any{"text": "what if it drops to 99%?", "conversation_id": id}, http.StatusOK, &next)
+	given = append(given, next)
 	require.Equal(t, "what-if", next.Intent)
 	require.Equal(t, []string{"payment-service"}, next.Services, "the other replica knows the conversation")
 	require.True(t, next.Routing.FromContext)
 
 	two.json("POST", "/api/v1/services/dependencies", json.RawMessage(exampleFile(t, "topology.json")), http.StatusOK, nil)
+	next = answer{} // given holds the last one's slices
 	one.json("POST", "/api/v1/chat", map[string]any{"text": "and inventory-service?", "conversation_id": id}, http.StatusOK, &next)
 	require.Equal(t, "what-if", next.Intent, "the last intent survives the new data")
 	require.Equal(t, []string{"inventory-service"}, next.Services)
+	given = append(given, next)
 
 	var theirs answer
 	g.json("POST", "/api/v1/chat", map[string]any{"text": "what if it drops to 99%?", "conversation_id": id}, http.StatusOK, &theirs)
@@ -687,6 +695,46 @@ func TestServeChatConversationsSpanReplicasOnPostgres(t *testing.T) {
 	var turns int
 	require.NoError(t, db.Pool().QueryRow(ctx, `SELECT count(*) FROM chat_turns WHERE tenant = 'acme' AND conversation = $1`, id).Scan(&turns))
 	require.Equal(t, 3, turns)
+
+	// The history, read on the replica that answered none of it first:
+	// each turn's question, intent, services, the text given and what
+	// it cited, oldest first.
+	type history struct {
+		ConversationID string `json:"conversation_id"`
+		Turns          []struct {
+			Question  string   `json:"question"`
+			Intent    string   `json:"intent"`
+			Services  []string `json:"services"`
+			Answer    string   `json:"answer"`
+			Citations []string `json:"citations"`
+		} `json:"turns"`
+	}
+	var h history
+	two.json("GET", "/api/v1/chat/conversations/"+id, nil, http.StatusOK, &h)
+	require.Equal(t, id, h.ConversationID)
+	require.Len(t, h.Turns, 3)
+	questions := []string{"explain the recommendation for payment-service", "what if it drops to 99%?", "and inventory-service?"}
+	for i, turn := range h.Turns {
+		require.Equal(t, questions[i], turn.Question)
+		require.Equal(t, given[i].Intent, turn.Intent)
+		require.Equal(t, given[i].Services, turn.Services)
+		require.Equal(t, given[i].Text, turn.Answer)
+		var cited []string
+		for _, c := range given[i].Citations {
+			cited = append(cited, c.ID)
+		}
+		require.Equal(t, cited, turn.Citations)
+	}
+	require.NotEmpty(t, h.Turns[0].Citations, "an explanation cites its sources")
+	g.json("GET", "/api/v1/chat/conversations/"+id, nil, http.StatusOK, &h)
+	require.Len(t, h.Turns, 1, "globex sees its own conversation of that id only")
+	require.Equal(t, theirs.Text, h.Turns[0].Answer)
+
+	code, body, hdr := one.do("GET", "/api/v1/chat/conversations/never-asked", "", nil)
+	require.Equal(t, http.StatusNotFound, code, string(body))
+	require.Equal(t, "application/problem+json", hdr.Get("Content-Type"))
+	code, body, _ = one.do("GET", "/api/v1/chat/conversations/"+strings.Repeat("x", 129), "", nil)
+	require.Equal(t, http.StatusBadRequest, code, string(body))
 }
 
 // TestServeCountsModelCallsAndFallbacks configures a model that refuses

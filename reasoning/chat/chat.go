@@ -116,6 +116,11 @@ type Turn struct {
 	Services []string           `json:"services,omitempty"`
 	Changes  []recommend.Change `json:"changes,omitempty"`
 	Refusal  bool               `json:"refusal,omitempty"`
+	// Answer is the text the user was given (guarded and redacted, as
+	// the answer's); Citations the ids of the sources it cites. Turns
+	// remembered before they were kept have neither.
+	Answer    string   `json:"answer,omitempty"`
+	Citations []string `json:"citations,omitempty"`
 }
 
 // Config configures an Engine. Input and Result are required.
@@ -375,7 +380,10 @@ func (e *Engine) Ask(ctx context.Context, q Question) (Answer, error) {
 	}
 	// An answer whose turn is not remembered is not given: its follow-up
 	// would silently lose the context the user sees.
-	turn := Turn{At: e.cfg.Now(), Question: red, Intent: ans.Intent, Services: ans.Services, Changes: rp.changes, Refusal: ans.Refusal}
+	turn := Turn{At: e.cfg.Now(), Question: red, Intent: ans.Intent, Services: ans.Services, Changes: rp.changes, Refusal: ans.Refusal, Answer: ans.Text}
+	for _, c := range ans.Citations {
+		turn.Citations = append(turn.Citations, c.ID)
+	}
 	if err := e.cfg.Memory.Append(ctx, id, turn, e.cfg.MaxTurns); err != nil {
 		return Answer{}, fmt.Errorf("chat: conversation %s: %w", id, err)
 	}
