@@ -40,6 +40,21 @@ func riverDB(t *testing.T) *pgxpool.Pool {
 	return pool
 }
 
+// subscribed returns a River database and an outbox whose subscription
+// sub-1 posts to a receiver answering with respond, holding a delivery
+// due now for each id.
+func subscribed(t *testing.T, respond func(int, http.ResponseWriter, *http.Request), ids ...string) (*pgxpool.Pool, *receiver, *outbox) {
+	t.Helper()
+	pool := riverDB(t)
+	rc := newReceiver(t, respond)
+	o := newOutbox()
+	o.subscribe("sub-1", rc.URL)
+	for _, id := range ids {
+		o.add(id, "sub-1", time.Now())
+	}
+	return pool, rc, o
+}
+
 // insertJobs inserts one store.DeliveryJob per id in one transaction,
 // with an insert-only client, as the store's commit does.
 func insertJobs(t *testing.T, pool *pgxpool.Pool, ids ...string) []int64 {
@@ -99,11 +114,7 @@ func snoozes(t *testing.T, row *rivertype.JobRow) int {
 
 func TestRiverDeliversOnce(t *testing.T) {
 	t.Parallel()
-	pool := riverDB(t)
-	rc := newReceiver(t, nil)
-	o := newOutbox()
-	o.subscribe("sub-1", rc.URL)
-	o.add("d-1", "sub-1", time.Now())
+	pool, rc, o := subscribed(t, nil, "d-1")
 	c := startRiver(t, pool, o, webhook.Policy{})
 
 	job := insertJobs(t, pool, "d-1")[0]
@@ -138,11 +149,7 @@ func TestRiverRetries(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			pool := riverDB(t)
-			rc := newReceiver(t, tt.respond)
-			o := newOutbox()
-			o.subscribe("sub-1", rc.URL)
-			o.add("d-1", "sub-1", time.Now())
+			pool, rc, o := subscribed(t, tt.respond, "d-1")
 			c := startRiver(t, pool, o, policy)
 
 			job := insertJobs(t, pool, "d-1")[0]
@@ -278,12 +285,7 @@ func TestRiverSweepRequeuesADeliveryWhoseJobWasDiscarded(t *testing.T) {
 // default hour; one still within that time is left alone.
 func TestRiverRescuesAnAbandonedJob(t *testing.T) {
 	t.Parallel()
-	pool := riverDB(t)
-	rc := newReceiver(t, nil)
-	o := newOutbox()
-	o.subscribe("sub-1", rc.URL)
-	o.add("d-1", "sub-1", time.Now())
-	o.add("d-2", "sub-1", time.Now())
+	pool, _, o := subscribed(t, nil, "d-1", "d-2")
 	jobs := insertJobs(t, pool, "d-1", "d-2")
 	ctx := context.Background()
 	// Both taken by a worker that is gone: d-1 twenty minutes ago, past
