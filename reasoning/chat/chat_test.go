@@ -330,10 +330,10 @@ func TestConversationFollowUps(t *testing.T) {
 	// Each turn keeps the text given and the ids it cited.
 	require.Equal(t, first.Text, hist[0].Answer)
 	require.NotEmpty(t, first.Citations)
+	require.Len(t, hist[0].Citations, len(first.Citations))
 	for i, c := range first.Citations {
 		require.Equal(t, c.ID, hist[0].Citations[i])
 	}
-	require.Len(t, hist[0].Citations, len(first.Citations))
 	require.Equal(t, a.Text, hist[3].Answer)
 
 	// The page's service stands in for "it" in a new conversation.
